@@ -1,0 +1,333 @@
+// Package orders is the pull loop of one platform: it polls each configured
+// store for orders updated in a window, decides which order events print,
+// routes them to print jobs, makes them durable in the queue, and only then
+// moves the store's cursor forward.
+package orders
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"storeedge/queue"
+	"storeedge/sync/order"
+)
+
+// Source is a platform client: every order of a store updated within [from, to].
+// It may return orders together with an error (some orders of the window could
+// not be read): the orders returned are printed, and the error keeps the
+// store's cursor where it is, so the unreadable ones are asked for again.
+type Source interface {
+	Orders(ctx context.Context, storeID string, from, to time.Time) ([]order.Order, error)
+}
+
+// Router turns an order event into print jobs (the binding table).
+type Router interface {
+	Jobs(o *order.Order, ev order.Event, now time.Time) ([]queue.Job, error)
+}
+
+// Queue is what the pull loop needs of the queue.
+type Queue interface {
+	Enqueue(jobs ...queue.Job) ([]bool, error)
+	HasPrefix(prefix string) (bool, error)
+	Cursor(name string) (string, error)
+	SetCursor(name, value string) error
+}
+
+// Store is one store this platform polls.
+type Store struct {
+	ID   string
+	Name string
+}
+
+// Options configure a Poller.
+type Options struct {
+	Platform string // the platform's config name
+	Type     string
+	Source   Source
+	Stores   []Store
+	Queue    Queue
+	Router   Router
+	Logger   *slog.Logger
+	Now      func() time.Time
+	Interval time.Duration // between polls; default 30 s
+	Overlap  time.Duration // each window starts this far before the last one ended; default 2 m
+	Lookback time.Duration // the first window of a store starts this far back; default 1 h
+	MaxSpan  time.Duration // longest window asked in one go; default 24 h
+	OnChange func()
+	// EventPrefix gives the job id prefix of an order event, to tell whether
+	// an order's tickets were made before it was cancelled.
+	EventPrefix func(o *order.Order, ev order.Event) string
+}
+
+// Health is the platform's state for the status page.
+type Health struct {
+	State       string // starting, ok, error, backoff
+	LastPoll    time.Time
+	LastSuccess time.Time
+	LastError   string
+	OrdersSeen  int // distinct orders seen today (China Standard Time)
+}
+
+// Poller polls one platform.
+type Poller struct {
+	opt Options
+	log *slog.Logger
+
+	mu       sync.Mutex
+	health   Health
+	seenDay  string
+	seen     map[string]struct{}
+	failures int
+}
+
+// New checks the options and fills defaults.
+func New(opt Options) (*Poller, error) {
+	if opt.Platform == "" || opt.Source == nil || opt.Queue == nil || opt.Router == nil || opt.EventPrefix == nil {
+		return nil, errors.New("orders poller: platform, source, queue, router and event prefix are required")
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&opt.Interval, 30*time.Second)
+	def(&opt.Overlap, 2*time.Minute)
+	def(&opt.Lookback, time.Hour)
+	def(&opt.MaxSpan, 24*time.Hour)
+	return &Poller{
+		opt:    opt,
+		log:    opt.Logger.With("platform", opt.Platform),
+		health: Health{State: "starting"},
+		seen:   map[string]struct{}{},
+	}, nil
+}
+
+// Health returns the platform's current health.
+func (p *Poller) Health() Health {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.health
+}
+
+// Run polls until ctx ends: every Interval (with jitter) after a success, with
+// exponential backoff after failures.
+func (p *Poller) Run(ctx context.Context) error {
+	for {
+		err := p.PollOnce(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		wait := p.jitter(p.opt.Interval)
+		if err != nil {
+			p.failures++
+			wait = p.backoff()
+			p.log.Warn("poll failed", "err", err, "retry_in", wait.Round(time.Millisecond))
+			p.update(func(h *Health) { h.State = "backoff" })
+		} else {
+			p.failures = 0
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// PollOnce polls every store once. Each store's cursor moves only after the
+// jobs of its window are durable in the queue.
+func (p *Poller) PollOnce(ctx context.Context) error {
+	var errs []error
+	for _, st := range p.opt.Stores {
+		if err := p.pollStore(ctx, st); err != nil {
+			errs = append(errs, fmt.Errorf("store %s: %w", st.ID, err))
+		}
+	}
+	err := errors.Join(errs...)
+	now := p.opt.Now()
+	p.update(func(h *Health) {
+		h.LastPoll = now
+		if err != nil {
+			h.State = "error"
+			h.LastError = err.Error()
+			return
+		}
+		h.State = "ok"
+		h.LastSuccess = now
+		h.LastError = ""
+	})
+	return err
+}
+
+func (p *Poller) cursorName(store string) string { return "orders/" + p.opt.Platform + "/" + store }
+
+func (p *Poller) pollStore(ctx context.Context, st Store) error {
+	now := p.opt.Now()
+	from := now.Add(-p.opt.Lookback)
+	cur, err := p.opt.Queue.Cursor(p.cursorName(st.ID))
+	if err != nil {
+		return fmt.Errorf("read cursor: %w", err)
+	}
+	if cur != "" {
+		last, err := time.Parse(time.RFC3339Nano, cur)
+		if err != nil {
+			return fmt.Errorf("cursor %q is not a time: %w", cur, err)
+		}
+		from = last.Add(-p.opt.Overlap)
+	}
+	for from.Before(now) {
+		to := now
+		if to.Sub(from) > p.opt.MaxSpan {
+			to = from.Add(p.opt.MaxSpan)
+		}
+		if err := p.pollWindow(ctx, st, from, to); err != nil {
+			return err
+		}
+		if err := p.opt.Queue.SetCursor(p.cursorName(st.ID), to.UTC().Format(time.RFC3339Nano)); err != nil {
+			return fmt.Errorf("save cursor: %w", err)
+		}
+		if to.Equal(now) {
+			break
+		}
+		from = to.Add(-p.opt.Overlap)
+	}
+	return nil
+}
+
+func (p *Poller) pollWindow(ctx context.Context, st Store, from, to time.Time) error {
+	list, srcErr := p.opt.Source.Orders(ctx, st.ID, from, to)
+	if srcErr != nil && len(list) == 0 {
+		return srcErr
+	}
+	now := p.opt.Now()
+	var jobs []queue.Job
+	var bad []error
+	for i := range list {
+		o := &list[i]
+		if o.StoreID != st.ID {
+			// A platform answering with another store's order is a filter
+			// failure upstream: never print it on this store's printers.
+			p.log.Warn("order of another store ignored", "order", o.ID, "store", o.StoreID, "want", st.ID)
+			continue
+		}
+		if o.StoreName == "" {
+			o.StoreName = st.Name
+		}
+		if err := o.Validate(); err != nil {
+			// Unprintable as sent: reported, and asked for again next poll
+			// since the cursor stays; the other orders still print.
+			bad = append(bad, fmt.Errorf("platform sent a bad order: %w", err))
+			continue
+		}
+		p.markSeen(o)
+		ev, ok, err := p.event(o)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			continue
+		}
+		js, err := p.opt.Router.Jobs(o, ev, now)
+		if err != nil {
+			return fmt.Errorf("order %s: %w", o.ID, err)
+		}
+		jobs = append(jobs, js...)
+	}
+	srcErr = errors.Join(append([]error{srcErr}, bad...)...)
+	if len(jobs) == 0 {
+		return srcErr
+	}
+	added, err := p.opt.Queue.Enqueue(jobs...)
+	if err != nil {
+		return fmt.Errorf("enqueue %d jobs: %w", len(jobs), err)
+	}
+	n := 0
+	for _, a := range added {
+		if a {
+			n++
+		}
+	}
+	if n > 0 {
+		p.log.Info("new print jobs", "store", st.ID, "jobs", n, "window_from", order.FormatCST(from), "window_to", order.FormatCST(to))
+		p.changed()
+	}
+	return srcErr
+}
+
+// event is the one table from an order's status to the event that prints:
+// paid orders print their tickets; an order cancelled or refunded after its
+// tickets were made prints a cancel ticket; every other status is only seen.
+func (p *Poller) event(o *order.Order) (order.Event, bool, error) {
+	switch o.Status {
+	case order.StatusPaid:
+		return order.EventNew, true, nil
+	case order.StatusCancelled, order.StatusRefunded:
+		had, err := p.opt.Queue.HasPrefix(p.opt.EventPrefix(o, order.EventNew))
+		if err != nil {
+			return "", false, fmt.Errorf("order %s: %w", o.ID, err)
+		}
+		return order.EventCancel, had, nil
+	}
+	return "", false, nil
+}
+
+func (p *Poller) markSeen(o *order.Order) {
+	day := p.opt.Now().In(order.CST).Format(time.DateOnly)
+	p.mu.Lock()
+	if day != p.seenDay {
+		p.seenDay, p.seen = day, map[string]struct{}{}
+	}
+	p.seen[o.ID] = struct{}{}
+	p.health.OrdersSeen = len(p.seen)
+	p.mu.Unlock()
+}
+
+func (p *Poller) update(f func(*Health)) {
+	p.mu.Lock()
+	before := p.health
+	f(&p.health)
+	changed := before != p.health
+	p.mu.Unlock()
+	if changed {
+		p.changed()
+	}
+}
+
+func (p *Poller) changed() {
+	if p.opt.OnChange != nil {
+		p.opt.OnChange()
+	}
+}
+
+func (p *Poller) jitter(d time.Duration) time.Duration {
+	// +-10% so many stores polling the same platform spread out
+	span := int64(d) / 5
+	if span <= 0 {
+		return d
+	}
+	return d - time.Duration(span/2) + time.Duration(rand.Int64N(span))
+}
+
+func (p *Poller) backoff() time.Duration {
+	d := p.opt.Interval
+	for i := 1; i < p.failures && d < 5*time.Minute; i++ {
+		d *= 2
+	}
+	if d > 5*time.Minute {
+		d = 5 * time.Minute
+	}
+	return p.jitter(d)
+}
