@@ -18,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"storeedge/printer/escpos"
 	"strconv"
 	"strings"
 	"time"
@@ -36,6 +37,19 @@ type Config struct {
 	Platforms []Platform
 	Printers  []Printer
 	Bindings  []Binding
+
+	ix *index // where each key was written, for FieldError
+}
+
+// FieldError makes an *Error for a field found wrong after loading (by a part
+// of the program that knows more than the config does), with the field's line.
+// field is a key path as in Error.Field, e.g. "printer[1].uri".
+func (c *Config) FieldError(field, format string, a ...any) *Error {
+	e := &Error{File: c.File, Field: field, Msg: fmt.Sprintf(format, a...)}
+	if c.ix != nil {
+		e.Line = c.ix.line(field)
+	}
+	return e
 }
 
 // Agent is the [agent] table.
@@ -156,6 +170,7 @@ func Parse(file string, data []byte, lookupEnv func(string) (string, bool)) (*Co
 		sortErrors(d.errs)
 		return nil, d.errs
 	}
+	c.ix = d.ix
 	return c, nil
 }
 
@@ -439,20 +454,22 @@ func (d *decoder) printer(t *table) Printer {
 	return p
 }
 
-// checkPaper accepts 58mm, 80mm or the name of a printer profile (letters,
-// digits, '-', '_' and '.'), returned in lower case.
+// checkPaper accepts the name of a built-in printer profile (58mm, 80mm,
+// tm-t88, ...), returned in lower case.
 func checkPaper(s string) (string, error) {
 	p := strings.ToLower(strings.TrimSpace(s))
-	if p == "58mm" || p == "80mm" {
+	if _, ok := escpos.LookupProfile(p); ok {
 		return p, nil
 	}
+	var names []string
+	for _, prof := range escpos.Profiles() {
+		names = append(names, prof.Name)
+	}
+	known := strings.Join(names, ", ")
 	if w, ok := strings.CutSuffix(p, "mm"); ok && w != "" && strings.Trim(w, "0123456789") == "" {
-		return "", fmt.Errorf("paper width %q is not supported; use 58mm or 80mm, or a printer profile name", s)
+		return "", fmt.Errorf("paper width %q is not supported; use one of %s", s, known)
 	}
-	if len(p) > 40 || strings.Trim(p, "abcdefghijklmnopqrstuvwxyz0123456789-_.") != "" {
-		return "", fmt.Errorf("%q is not 58mm, 80mm or a printer profile name (letters, digits, '-', '_' and '.')", s)
-	}
-	return p, nil
+	return "", fmt.Errorf("%q is not a known paper or printer profile; use one of %s", s, known)
 }
 
 func (d *decoder) binding(t *table) Binding {

@@ -205,9 +205,11 @@ func TestParseErrors(t *testing.T) {
 		{"duplicate printer names", doc(printers2, `[[printer]]`, `name = "front"`, `uri = "file:///x"`),
 			`storeedge.toml:8: printer[2].name: duplicate printer name "front" (first at line 2)`},
 		{"paper width unsupported", doc(`[[printer]]`, `name = "a"`, `uri = "file:///x"`, `paper = "76mm"`),
-			`storeedge.toml:4: printer[0].paper: paper width "76mm" is not supported; use 58mm or 80mm, or a printer profile name`},
+			`storeedge.toml:4: printer[0].paper: paper width "76mm" is not supported; use one of 58mm, 80mm, tm-t88`},
 		{"paper not a name", doc(`[[printer]]`, `name = "a"`, `uri = "file:///x"`, `paper = "80 mm"`),
-			`storeedge.toml:4: printer[0].paper: "80 mm" is not 58mm, 80mm or a printer profile name (letters, digits, '-', '_' and '.')`},
+			`storeedge.toml:4: printer[0].paper: "80 mm" is not a known paper or printer profile; use one of 58mm, 80mm, tm-t88`},
+		{"paper unknown profile", doc(`[[printer]]`, `name = "a"`, `uri = "file:///x"`, `paper = "tm-u220"`),
+			`storeedge.toml:4: printer[0].paper: "tm-u220" is not a known paper or printer profile; use one of 58mm, 80mm, tm-t88`},
 		{"encoding unsupported", doc(`[[printer]]`, `name = "a"`, `uri = "file:///x"`, `encoding = "utf-8"`),
 			`storeedge.toml:4: printer[0].encoding: unsupported encoding "utf-8"; only gb18030 is supported`},
 
@@ -516,6 +518,7 @@ func TestDefaults(t *testing.T) {
 			Paper: "80mm", Encoding: "gb18030"}},
 		Bindings: []Binding{{Store: "43435545", Ticket: "receipt", Printers: []string{"front"}, Copies: 1}},
 	}
+	c.ix = nil // where keys were written is not part of the values
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("got  %+v\nwant %+v", c, want)
 	}
@@ -701,4 +704,18 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestFieldError(t *testing.T) {
+	c, err := Parse("shop.toml", []byte("[[printer]]\nname = \"a\"\nuri = \"file:///x\"\n\n[[printer]]\nname = \"b\"\nuri = \"usb://0416:5011\"\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := c.FieldError("printer[1].uri", "no %s here", "usb").Error()
+	if want := "shop.toml:7: printer[1].uri: no usb here"; got != want {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+	if got := c.FieldError("nowhere", "x").Error(); got != "shop.toml: nowhere: x" {
+		t.Fatalf("unknown field: %q", got)
+	}
 }
