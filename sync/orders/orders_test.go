@@ -165,7 +165,7 @@ func TestWindowsCursorAndOverlap(t *testing.T) {
 	if err := s.p.PollOnce(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if w := s.src.windows[3]; !w[0].Equal(start.Add(30*time.Second-2*time.Minute)) {
+	if w := s.src.windows[3]; !w[0].Equal(start.Add(30*time.Second - 2*time.Minute)) {
 		t.Fatalf("window after failure starts %v, want overlap before the last good end", w[0])
 	}
 	// A long outage is caught up in MaxSpan pieces, cursor saved after each.
