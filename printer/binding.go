@@ -38,8 +38,9 @@ type Table struct {
 	byKey    map[bindingKey]Binding
 }
 
-// NewTable checks the bindings (no duplicates, at least one printer, copies >= 1)
-// and indexes them.
+// NewTable checks the bindings (a store and a known ticket kind, no
+// duplicates, at least one printer and no printer twice, copies >= 1, a backup
+// that is not one of the binding's own printers) and indexes them.
 func NewTable(bs []Binding) (*Table, error) {
 	t := &Table{byKey: make(map[bindingKey]Binding, len(bs))}
 	var errs []error
@@ -54,6 +55,19 @@ func NewTable(bs []Binding) (*Table, error) {
 			errs = append(errs, fmt.Errorf("binding %d (store %s, %s): no printers", i, b.Store, b.Kind))
 		case b.Copies < 1:
 			errs = append(errs, fmt.Errorf("binding %d (store %s, %s): copies %d < 1", i, b.Store, b.Kind, b.Copies))
+		}
+		seen := map[string]bool{}
+		for _, p := range b.Printers {
+			switch {
+			case p == "":
+				errs = append(errs, fmt.Errorf("binding %d (store %s, %s): empty printer name", i, b.Store, b.Kind))
+			case seen[p]:
+				errs = append(errs, fmt.Errorf("binding %d (store %s, %s): printer %q listed twice", i, b.Store, b.Kind, p))
+			}
+			seen[p] = true
+		}
+		if b.Backup != "" && seen[b.Backup] {
+			errs = append(errs, fmt.Errorf("binding %d (store %s, %s): backup %q is one of the binding's printers", i, b.Store, b.Kind, b.Backup))
 		}
 		if _, dup := t.byKey[k]; dup {
 			errs = append(errs, fmt.Errorf("binding %d: store %s ticket %s is bound twice", i, b.Store, b.Kind))
@@ -113,7 +127,9 @@ func (t *Table) Jobs(o *order.Order, ev order.Event, now time.Time) ([]queue.Job
 	targets := t.Targets(o.StoreID, ev)
 	jobs := make([]queue.Job, 0, len(targets))
 	for _, tg := range targets {
-		p := Payload{Order: *o, Event: ev, Kind: tg.Kind, Copy: tg.Copy, Copies: tg.Copies}
+		// Intended records the printer the binding chose, so that a job
+		// moved to a backup can say where it was meant to print.
+		p := Payload{Order: *o, Event: ev, Kind: tg.Kind, Copy: tg.Copy, Copies: tg.Copies, Intended: tg.Printer}
 		b, err := p.Encode()
 		if err != nil {
 			return nil, err
@@ -127,4 +143,23 @@ func (t *Table) Jobs(o *order.Order, ev order.Event, now time.Time) ([]queue.Job
 		})
 	}
 	return jobs, nil
+}
+
+// Backup says where a waiting job should go when its printer has needed a
+// person for too long: the backup of the binding that made it (found from the
+// job's store and ticket kind), if it has one, it is not the job's own
+// printer, and ready reports it able to print (nil: assume it is).
+func (t *Table) Backup(job queue.Job, ready func(printer string) bool) (string, bool) {
+	p, err := DecodePayload(job.Payload)
+	if err != nil {
+		return "", false
+	}
+	b, ok := t.Lookup(p.Order.StoreID, p.Kind)
+	if !ok || b.Backup == "" || b.Backup == job.Printer {
+		return "", false
+	}
+	if ready != nil && !ready(b.Backup) {
+		return "", false
+	}
+	return b.Backup, true
 }

@@ -24,6 +24,10 @@ func TestNewTableErrors(t *testing.T) {
 		{"no copies", []Binding{{Store: "1", Kind: order.KindReceipt, Printers: []string{"a"}}}, "copies 0 < 1"},
 		{"bad kind", []Binding{{Store: "1", Kind: "menu", Printers: []string{"a"}, Copies: 1}}, `unknown ticket kind "menu"`},
 		{"no store", []Binding{{Kind: order.KindReceipt, Printers: []string{"a"}, Copies: 1}}, "binding 0: no store"},
+		{"printer listed twice", []Binding{{Store: "1", Kind: order.KindReceipt, Printers: []string{"a", "a"}, Copies: 1}},
+			`binding 0 (store 1, receipt): printer "a" listed twice`},
+		{"backup among printers", []Binding{{Store: "1", Kind: order.KindReceipt, Printers: []string{"a", "b"}, Copies: 1, Backup: "b"}},
+			`binding 0 (store 1, receipt): backup "b" is one of the binding's printers`},
 		{"twice", []Binding{
 			{Store: "1", Kind: order.KindReceipt, Printers: []string{"a"}, Copies: 1},
 			{Store: "1", Kind: order.KindReceipt, Printers: []string{"b"}, Copies: 1},
@@ -85,7 +89,7 @@ func TestTargetsAndJobs(t *testing.T) {
 		}
 	}
 	p, err := DecodePayload(jobs[2].Payload)
-	if err != nil || p.Order.ID != "E1" || p.Kind != order.KindKitchen || p.Copy != 1 || p.Copies != 2 {
+	if err != nil || p.Order.ID != "E1" || p.Kind != order.KindKitchen || p.Copy != 1 || p.Copies != 2 || p.Intended != "hot" {
 		t.Fatalf("payload = %+v, %v", p, err)
 	}
 	if !strings.HasPrefix(jobs[0].ID, EventPrefix(o, order.EventNew)) {

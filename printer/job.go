@@ -17,7 +17,7 @@ type Payload struct {
 	Kind     order.Kind  `json:"kind"`
 	Copy     int         `json:"copy"`               // 1-based, across all printers of the binding
 	Copies   int         `json:"copies"`             // total copies of this ticket kind for this order
-	Intended string      `json:"intended,omitempty"` // the printer it was meant for, when moved to a backup
+	Intended string      `json:"intended,omitempty"` // the printer the binding chose; a ticket printed elsewhere (on a backup) names it
 }
 
 // Encode is the queue payload bytes.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"time"
 
@@ -18,44 +19,101 @@ type Queue interface {
 	Ack(id string) error
 	Nack(id string, cause error, next time.Time) error
 	Kill(id string, cause error) error
+	Move(id string, printer string) error
+	List(f queue.Filter) ([]queue.Job, error)
 	Changed() <-chan struct{}
 }
 
-// RenderFunc turns a leased job into the bytes to send. reprint is true when the
-// job may have printed before (the ticket must carry the reprint mark).
+// RenderFunc turns a leased job into the bytes to send. job.Uncertain is true
+// when the job may have printed before (the ticket must carry the reprint
+// mark); p.Intended is set only when the job prints on another printer than
+// the one it was made for.
 type RenderFunc func(job queue.Job, p Payload) ([]byte, error)
 
-// WorkerOptions configure a Worker.
+// FailoverFunc says where a waiting job of a printer that has needed a person
+// for too long should go instead; ok is false to leave it where it is.
+type FailoverFunc func(job queue.Job) (backup string, ok bool)
+
+// SentPrefix starts the recorded error of a job whose bytes left this PC
+// without the printer confirming them: part of it may be on paper, so when
+// it prints again (here or on a backup) it carries the reprint mark.
+const SentPrefix = "sent, not confirmed: "
+
+// Defaults of WorkerOptions.
+const (
+	DefaultLease         = 2 * time.Minute
+	DefaultWriteLimit    = 60 * time.Second
+	DefaultStatusLimit   = 5 * time.Second
+	DefaultMinBackoff    = time.Second
+	DefaultMaxBackoff    = 30 * time.Second
+	DefaultIdle          = time.Second
+	DefaultStatusEvery   = 10 * time.Second
+	DefaultRecheckEvery  = 2 * time.Second
+	DefaultFailoverAfter = 30 * time.Second
+)
+
+// WorkerOptions configure a Worker. Zero durations take the defaults above.
 type WorkerOptions struct {
-	Name       string
-	Transport  Transport
-	Queue      Queue
-	Render     RenderFunc
-	Logger     *slog.Logger
-	Lease      time.Duration // how long a lease lasts; default 2 minutes
-	WriteLimit time.Duration // longest one write may take; default 60 s
-	MinBackoff time.Duration // first retry delay after a failed write; default 1 s
-	MaxBackoff time.Duration // longest retry delay; default 30 s
-	Idle       time.Duration // how often an idle worker looks again without a signal; default 1 s
-	OnChange   func()        // called after every state change (status page)
+	Name      string
+	Transport Transport
+	Queue     Queue
+	Render    RenderFunc
+	Logger    *slog.Logger
+
+	Lease        time.Duration // how long a lease lasts
+	WriteLimit   time.Duration // longest one write (with its status check) may take
+	StatusLimit  time.Duration // longest one status query may take
+	MinBackoff   time.Duration // first retry delay after a failed write
+	MaxBackoff   time.Duration // longest retry delay
+	Idle         time.Duration // how often an idle worker looks at the queue without a signal
+	StatusEvery  time.Duration // how often the status of an idle, healthy printer is asked
+	RecheckEvery time.Duration // how often the status is asked while the printer needs a person
+
+	// Failover, when set, moves the waiting jobs of a printer that has
+	// needed a person (paper out, cover open, error, offline, writes
+	// failing) for FailoverAfter to the printer it names.
+	Failover      FailoverFunc
+	FailoverAfter time.Duration
+
+	Now      func() time.Time // clock for the state times; nil = time.Now
+	OnChange func()           // called after every state change (status page)
 }
 
 // Info is a worker's live state for the status page.
 type Info struct {
 	State       State
+	Detail      string // what the printer said, or why it failed, in words
 	LastPrinted time.Time
 	LastError   string
 	Since       time.Time // when State last changed
+	// NeedsPersonSince is when the printer started to need a person
+	// (zero while it does not); failover counts from it.
+	NeedsPersonSince time.Time
+	MovedToBackup    int  // jobs moved to a backup printer since start
+	Paused           bool // a person paused the printer: no job starts until Resume
 }
 
-// Worker prints the jobs of one printer lane, strictly in order.
+// Worker prints the jobs of one printer lane, strictly in order. It asks the
+// printer for its status between jobs, holds the lane while the printer needs
+// a person (and reconnects by itself when it comes back), and moves waiting
+// jobs to a backup printer when that lasts too long.
 type Worker struct {
 	opt WorkerOptions
 	log *slog.Logger
 
+	// owned by the Run goroutine
+	dev       Status    // last status the printer reported (StateOffline: no link)
+	devErr    string    // why the last status query failed
+	failing   string    // error of the last write while writes keep failing
+	fail      int       // consecutive failed writes
+	printing  bool      // a job is being written
+	lastPoll  time.Time // when the status was last asked
+	lastAsked bool      // lastPoll is set
+
 	mu   sync.Mutex
 	info Info
-	fail int // consecutive failed writes
+
+	wake chan struct{} // Resume wakes a paused Run
 }
 
 // NewWorker checks the options and fills defaults.
@@ -66,18 +124,29 @@ func NewWorker(opt WorkerOptions) (*Worker, error) {
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
 	def := func(d *time.Duration, v time.Duration) {
 		if *d <= 0 {
 			*d = v
 		}
 	}
-	def(&opt.Lease, 2*time.Minute)
-	def(&opt.WriteLimit, 60*time.Second)
-	def(&opt.MinBackoff, time.Second)
-	def(&opt.MaxBackoff, 30*time.Second)
-	def(&opt.Idle, time.Second)
-	w := &Worker{opt: opt, log: opt.Logger.With("printer", opt.Name)}
-	w.info = Info{State: StateIdle, Since: time.Now()}
+	def(&opt.Lease, DefaultLease)
+	def(&opt.WriteLimit, DefaultWriteLimit)
+	def(&opt.StatusLimit, DefaultStatusLimit)
+	def(&opt.MinBackoff, DefaultMinBackoff)
+	def(&opt.MaxBackoff, DefaultMaxBackoff)
+	def(&opt.Idle, DefaultIdle)
+	def(&opt.StatusEvery, DefaultStatusEvery)
+	def(&opt.RecheckEvery, DefaultRecheckEvery)
+	def(&opt.FailoverAfter, DefaultFailoverAfter)
+	if opt.MaxBackoff < opt.MinBackoff {
+		opt.MaxBackoff = opt.MinBackoff
+	}
+	w := &Worker{opt: opt, log: opt.Logger.With("printer", opt.Name), wake: make(chan struct{}, 1)}
+	w.dev = Status{State: StateUnknown}
+	w.info = Info{State: StateUnknown, Since: opt.Now()}
 	return w, nil
 }
 
@@ -91,14 +160,39 @@ func (w *Worker) Info() Info {
 	return w.info
 }
 
-func (w *Worker) set(f func(*Info)) {
+// publish recomputes Info from the worker's own fields and reports a change.
+func (w *Worker) publish(f func(*Info)) {
+	now := w.opt.Now()
 	w.mu.Lock()
 	before := w.info
-	f(&w.info)
-	if w.info.State != before.State {
-		w.info.Since = time.Now()
+	if f != nil {
+		f(&w.info)
 	}
-	changed := w.info != before
+	i := &w.info
+	needs := w.dev.State.NeedsPerson() || w.failing != ""
+	switch {
+	case w.printing:
+		i.State, i.Detail = StatePrinting, ""
+	case w.dev.State.NeedsPerson():
+		i.State, i.Detail = w.dev.State, w.dev.Detail
+		if w.devErr != "" {
+			i.Detail = w.devErr
+		}
+	case w.failing != "":
+		i.State, i.Detail = StateError, w.failing
+	default:
+		i.State, i.Detail = w.dev.State, w.dev.Detail
+	}
+	switch {
+	case needs && i.NeedsPersonSince.IsZero():
+		i.NeedsPersonSince = now
+	case !needs:
+		i.NeedsPersonSince = time.Time{}
+	}
+	if i.State != before.State {
+		i.Since = now
+	}
+	changed := *i != before
 	w.mu.Unlock()
 	if changed && w.opt.OnChange != nil {
 		w.opt.OnChange()
@@ -109,30 +203,55 @@ func (w *Worker) set(f func(*Info)) {
 // (within WriteLimit) and acknowledged, so a clean stop never leaves a ticket
 // uncertain.
 func (w *Worker) Run(ctx context.Context) error {
-	w.refreshStatus(ctx)
-	for {
-		if ctx.Err() != nil {
-			return nil
+	w.poll(ctx)
+	for ctx.Err() == nil {
+		if w.Info().Paused {
+			// Paused by a person: no job starts (nor moves to a backup);
+			// the printer's status is still asked, so the page stays true.
+			if !w.pausedWait(ctx) {
+				return nil
+			}
+			continue
+		}
+		if w.dev.State.NeedsPerson() {
+			// Hold the lane: nothing is written to a printer that cannot
+			// print. Its jobs wait (or move to the backup) until it is back.
+			w.failover()
+			if !sleep(ctx, w.opt.RecheckEvery) {
+				return nil
+			}
+			w.poll(ctx)
+			continue
+		}
+		if w.failing != "" {
+			w.failover()
 		}
 		changed := w.opt.Queue.Changed()
 		job, ok, err := w.opt.Queue.Lease(w.opt.Name, w.opt.Lease)
 		if err != nil {
 			w.log.Error("lease failed", "err", err)
-			w.set(func(i *Info) { i.LastError = "queue: " + err.Error() })
+			w.publish(func(i *Info) { i.LastError = "queue: " + err.Error() })
 			if !sleep(ctx, w.opt.MaxBackoff) {
 				return nil
 			}
 			continue
 		}
 		if !ok {
+			wait := w.opt.Idle
+			if due := w.statusDue(); due < wait {
+				wait = due
+			}
+			t := time.NewTimer(max(wait, 0))
 			select {
 			case <-ctx.Done():
+				t.Stop()
 				return nil
 			case <-changed:
-			case <-time.After(w.opt.Idle):
-				if w.Info().State != StateIdle {
-					w.refreshStatus(ctx)
-				}
+			case <-t.C:
+			}
+			t.Stop()
+			if w.statusDue() <= 0 {
+				w.poll(ctx)
 			}
 			continue
 		}
@@ -141,12 +260,128 @@ func (w *Worker) Run(ctx context.Context) error {
 			return nil
 		}
 	}
+	return nil
+}
+
+// Pause stops the worker from starting jobs until Resume; a job being
+// written finishes. Jobs keep arriving in the lane and wait there.
+func (w *Worker) Pause() { w.setPaused(true) }
+
+// Resume lets a paused worker print again, at once.
+func (w *Worker) Resume() { w.setPaused(false) }
+
+func (w *Worker) setPaused(p bool) {
+	w.mu.Lock()
+	changed := w.info.Paused != p
+	w.info.Paused = p
+	w.mu.Unlock()
+	if !changed {
+		return
+	}
+	w.log.Info("printer paused by a person", "paused", p)
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+	if w.opt.OnChange != nil {
+		w.opt.OnChange()
+	}
+}
+
+// pausedWait waits while the worker is paused, asking the printer's status
+// when it is due; it returns false when ctx ends.
+func (w *Worker) pausedWait(ctx context.Context) bool {
+	t := time.NewTimer(max(w.statusDue(), 0))
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-w.wake:
+	case <-t.C:
+		w.poll(ctx)
+	}
+	return ctx.Err() == nil
+}
+
+// statusDue is how long until the status should be asked again.
+func (w *Worker) statusDue() time.Duration {
+	if !w.lastAsked {
+		return 0
+	}
+	every := w.opt.StatusEvery
+	if w.failing != "" {
+		every = w.opt.RecheckEvery
+	}
+	return every - w.opt.Now().Sub(w.lastPoll)
+}
+
+// poll asks the printer for its status and publishes it.
+func (w *Worker) poll(ctx context.Context) {
+	if ctx.Err() != nil {
+		return
+	}
+	st, err := w.status(ctx)
+	if ctx.Err() != nil {
+		return // stopping: an answer cut short says nothing about the printer
+	}
+	w.setStatus(st, err)
+}
+
+// status asks the transport, within StatusLimit.
+func (w *Worker) status(parent context.Context) (Status, error) {
+	ctx, cancel := context.WithTimeout(parent, w.opt.StatusLimit)
+	defer cancel()
+	st, err := w.opt.Transport.Status(ctx)
+	if err != nil {
+		st = Status{State: StateOffline}
+	}
+	if st.State == "" {
+		st.State = StateUnknown
+	}
+	return st, err
+}
+
+// setStatus records what the printer reported (err: no link) and publishes it.
+func (w *Worker) setStatus(st Status, err error) {
+	w.record(st, err)
+	w.publish(nil)
+}
+
+// record keeps what the printer reported (err: no link) without publishing.
+func (w *Worker) record(st Status, err error) {
+	w.lastPoll, w.lastAsked = w.opt.Now(), true
+	was := w.dev
+	w.dev, w.devErr = st, ""
+	if err != nil {
+		w.dev = Status{State: StateOffline}
+		w.devErr = err.Error()
+	}
+	if was.State != w.dev.State {
+		args := []any{"state", w.dev.State, "was", was.State}
+		if w.dev.Detail != "" {
+			args = append(args, "detail", w.dev.Detail)
+		}
+		if err != nil {
+			args = append(args, "err", err)
+		}
+		if w.dev.State.NeedsPerson() {
+			w.log.Warn("printer needs a person", args...)
+		} else {
+			w.log.Info("printer state", args...)
+		}
+	}
 }
 
 // print handles one leased job and returns how long to wait before the next lease.
 func (w *Worker) print(job queue.Job) time.Duration {
 	log := w.log.With("job", job.ID)
 	p, err := DecodePayload(job.Payload)
+	if strings.HasPrefix(job.LastError, SentPrefix) {
+		job.Uncertain = true // part of it may be on paper already
+	}
+	if p.Intended == w.opt.Name {
+		p.Intended = ""
+	}
 	var data []byte
 	if err == nil {
 		data, err = w.opt.Render(job, p)
@@ -156,73 +391,113 @@ func (w *Worker) print(job queue.Job) time.Duration {
 		if kerr := w.opt.Queue.Kill(job.ID, err); kerr != nil {
 			log.Error("kill failed", "err", kerr)
 		}
-		w.set(func(i *Info) { i.LastError = fmt.Sprintf("job %s: %v", job.ID, err) })
+		w.publish(func(i *Info) { i.LastError = fmt.Sprintf("job %s: %v", job.ID, err) })
 		return 0
 	}
-	w.set(func(i *Info) { i.State = StatePrinting })
+	w.printing = true
+	w.publish(nil)
 	wctx, cancel := context.WithTimeout(context.Background(), w.opt.WriteLimit)
-	err = w.opt.Transport.Write(wctx, data)
+	st, err := w.opt.Transport.Write(wctx, data)
 	cancel()
-	if err == nil {
-		// Where the link can answer, an error reported right after the job
-		// means it may not have printed: retry it rather than ack.
-		st, serr := w.status()
-		if serr == nil && st.NeedsPerson() {
-			err = fmt.Errorf("printer reports %s after the job", st)
-		}
-	}
+	w.printing = false
 	if err != nil {
-		w.fail++
-		next := w.backoff()
-		log.Warn("print failed; will retry", "err", err, "retry_in", next)
-		if nerr := w.opt.Queue.Nack(job.ID, err, time.Now().Add(next)); nerr != nil {
-			log.Error("nack failed", "err", nerr)
-		}
-		st := StateOffline
-		if s, serr := w.status(); serr == nil && s.NeedsPerson() {
-			st = s
-		}
-		w.set(func(i *Info) { i.State = st; i.LastError = err.Error() })
-		return next
+		// Ask: the failure may be the printer's own (paper, cover, unplugged),
+		// and then the lane waits for it instead of retrying blindly.
+		w.record(w.status(context.Background()))
+		return w.failed(job, err, log)
+	}
+	if st.State == "" {
+		st.State = StateUnknown
+	}
+	w.record(st, nil)
+	if st.State.NeedsPerson() {
+		// The printer took the bytes but reports it cannot print: the job
+		// may be cut short. Print it again (marked) once it can.
+		return w.failed(job, fmt.Errorf("printer reports %s after the job", st), log)
 	}
 	if aerr := w.opt.Queue.Ack(job.ID); aerr != nil {
 		// Printed but not recorded: the job stays in flight and is reprinted
 		// with the mark after a restart, never silently twice.
 		log.Error("ack failed", "err", aerr)
-		w.set(func(i *Info) { i.LastError = "queue: " + aerr.Error() })
+		w.publish(func(i *Info) { i.LastError = "queue: " + aerr.Error() })
 		return w.opt.MaxBackoff
 	}
-	w.fail = 0
-	log.Info("printed", "bytes", len(data), "attempt", job.Attempts, "reprint", job.Uncertain)
-	w.set(func(i *Info) {
-		i.State = StateIdle
-		i.LastPrinted = time.Now()
+	w.fail, w.failing = 0, ""
+	log.Info("printed", "bytes", len(data), "attempt", job.Attempts, "reprint", job.Uncertain, "status", st.State)
+	w.publish(func(i *Info) {
+		i.LastPrinted = w.opt.Now()
 		i.LastError = ""
 	})
 	return 0
 }
 
-func (w *Worker) status() (State, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	return w.opt.Transport.Status(ctx)
+// failed returns a job whose write failed to its lane and decides when it may
+// be tried again: at once when the printer is back, if it needs a person (the lane
+// is held until then), else after a growing backoff.
+func (w *Worker) failed(job queue.Job, err error, log *slog.Logger) time.Duration {
+	cause := err
+	if !IsNotSent(err) {
+		cause = fmt.Errorf("%s%w", SentPrefix, err)
+	}
+	next := time.Duration(0)
+	if !w.dev.State.NeedsPerson() {
+		w.fail++
+		next = w.backoff()
+		w.failing = err.Error()
+		if w.opt.Failover != nil {
+			// Not later than the failover: a job moved to a backup keeps
+			// its retry time, and the backup should not wait for it.
+			since := w.Info().NeedsPersonSince
+			if since.IsZero() {
+				since = w.opt.Now()
+			}
+			if due := since.Add(w.opt.FailoverAfter).Sub(w.opt.Now()); due > 0 && next > due {
+				next = due
+			}
+		}
+	}
+	log.Warn("print failed; will retry", "err", err, "retry_in", next, "printer_state", w.dev.State)
+	if nerr := w.opt.Queue.Nack(job.ID, cause, w.opt.Now().Add(next)); nerr != nil {
+		log.Error("nack failed", "err", nerr)
+	}
+	w.publish(func(i *Info) { i.LastError = err.Error() })
+	return 0 // the lease waits for NextTry; the worker keeps asking the status meanwhile
 }
 
-func (w *Worker) refreshStatus(ctx context.Context) {
-	if ctx.Err() != nil {
+// failover moves the waiting jobs of a printer that has needed a person for
+// longer than FailoverAfter to their backup printers.
+func (w *Worker) failover() {
+	if w.opt.Failover == nil {
 		return
 	}
-	st, err := w.status()
-	w.set(func(i *Info) {
-		switch {
-		case err != nil:
-			i.State, i.LastError = StateOffline, err.Error()
-		case st == StateOnline:
-			i.State = StateIdle
-		default:
-			i.State = st
+	since := w.Info().NeedsPersonSince
+	if since.IsZero() || w.opt.Now().Sub(since) < w.opt.FailoverAfter {
+		return
+	}
+	jobs, err := w.opt.Queue.List(queue.Filter{Printer: w.opt.Name, States: []queue.State{queue.Pending}})
+	if err != nil {
+		w.log.Error("list waiting jobs for failover", "err", err)
+		return
+	}
+	moved := 0
+	for _, j := range jobs {
+		to, ok := w.opt.Failover(j)
+		if !ok || to == "" || to == w.opt.Name {
+			continue
 		}
-	})
+		if err := w.opt.Queue.Move(j.ID, to); err != nil {
+			if !errors.Is(err, queue.ErrState) && !errors.Is(err, queue.ErrNotFound) {
+				w.log.Error("move job to backup printer", "job", j.ID, "backup", to, "err", err)
+			}
+			continue
+		}
+		moved++
+		w.log.Warn("job moved to backup printer", "job", j.ID, "backup", to,
+			"needs_person_for", w.opt.Now().Sub(since).Round(time.Second), "state", w.Info().State)
+	}
+	if moved > 0 {
+		w.publish(func(i *Info) { i.MovedToBackup += moved })
+	}
 }
 
 func (w *Worker) backoff() time.Duration {
@@ -238,6 +513,9 @@ func (w *Worker) backoff() time.Duration {
 }
 
 func sleep(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
