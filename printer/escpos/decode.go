@@ -2,16 +2,35 @@ package escpos
 
 import (
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
-	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/simplifiedchinese"
 	"golang.org/x/text/transform"
 )
 
+// Style is how characters are printed.
+type Style struct {
+	Bold          bool
+	Underline     int // 0 off, 1 thin, 2 thick
+	Invert        bool
+	Font          Font
+	Width, Height int // character size multipliers, 1 to 8
+}
+
+// Span is a run of characters of one style within a line.
+type Span struct {
+	Text string
+	Style
+	Dots int     // printed width in dots
+	cols []uint8 // columns of each character: 2 for GB characters, else 1
+}
+
 // Line is one printed line of a decoded stream. Its attributes are those in
-// force at its first character (or at its line feed when it is empty).
+// force at its first character (or at its line feed when it is empty);
+// Spans holds every run of characters with its own style.
 type Line struct {
 	Text          string // UTF-8
 	Align         Align
@@ -20,16 +39,30 @@ type Line struct {
 	Invert        bool
 	Font          Font
 	Width, Height int    // character size multipliers, 1 to 8
-	Dots          int    // printed width of the text in dots
+	Dots          int    // printed width in dots
+	Spans         []Span // the styled runs of Text; nil for an empty line or a block
+	Spacing       int    // line spacing in dots in force at the line feed; 0 means the default
 	QR            string // data of a QR code printed on a line of its own
-	Barcode       string // data of a barcode printed on a line of its own
-	Image         string // "WxH" dots of a raster image printed on a line of its own
+	QRModule      int    // its module size in dots
+	QRLevel       QRLevel
+	Barcode       string // text of a barcode printed on a line of its own
+	BarcodeType   string // CODE128, EAN13, ...
+	BarWidth      int    // module width in dots (GS w)
+	BarHeight     int    // bar height in dots (GS h)
+	BarHRI        int    // where its text is printed (GS H): 0 none, 1 above, 2 below, 3 both
+	Image         string // "WxH" dots of an image printed on a line of its own
+	Bitmap        *Bitmap
 }
 
 // Doc is a decoded ESC/POS stream.
 type Doc struct {
 	Lines []Line
 	Cuts  int
+	// CutAt holds, for every cut, the number of lines printed before it.
+	CutAt []int
+	// Drawer counts the cash drawer pulses (ESC p), Beeps the buzzer
+	// commands (ESC B).
+	Drawer, Beeps int
 	// Unknown lists every command the decoder does not know, as
 	// "0x1b 0x99 at offset 120". The bytes after an unknown command are
 	// decoded as text.
@@ -37,6 +70,9 @@ type Doc struct {
 	// CodePages names the code pages used for bytes >= 0x80 outside Chinese
 	// mode ("CP437" unless ESC t chose another).
 	CodePages []string
+	// Width is the paper's width in dots when the stream was decoded for a
+	// profile (lines longer than it wrap as on paper); 0 otherwise.
+	Width int
 }
 
 // Text returns the text of every line. A line holding a code or an image
@@ -44,28 +80,54 @@ type Doc struct {
 func (d *Doc) Text() []string {
 	out := make([]string, len(d.Lines))
 	for i, l := range d.Lines {
-		switch {
-		case l.QR != "":
-			out[i] = "[QR " + l.QR + "]"
-		case l.Barcode != "":
-			out[i] = "[barcode " + l.Barcode + "]"
-		case l.Image != "":
-			out[i] = "[image " + l.Image + "]"
-		default:
-			out[i] = l.Text
-		}
+		out[i] = l.String()
 	}
 	return out
 }
 
+// String is the line's text, or "[QR data]", "[barcode data]" or
+// "[image WxH]" for a block.
+func (l *Line) String() string {
+	switch {
+	case l.QR != "":
+		return "[QR " + l.QR + "]"
+	case l.Barcode != "":
+		return "[barcode " + l.Barcode + "]"
+	case l.Image != "":
+		return "[image " + l.Image + "]"
+	}
+	return l.Text
+}
+
+// tags spells a style as Dump does: B bold, U underline, I inverted, FB
+// font B, WxH size when not 1x1.
+func (s Style) tags(tags []string) []string {
+	if s.Bold {
+		tags = append(tags, "B")
+	}
+	if s.Underline > 0 {
+		tags = append(tags, "U")
+	}
+	if s.Invert {
+		tags = append(tags, "I")
+	}
+	if s.Font == FontB {
+		tags = append(tags, "FB")
+	}
+	if s.Width != 1 || s.Height != 1 {
+		tags = append(tags, fmt.Sprintf("%dx%d", s.Width, s.Height))
+	}
+	return tags
+}
+
 // Dump writes the document one line per printed line: the line's attributes
 // (alignment L/C/R, B bold, U underline, I inverted, FB font B, WxH size when
-// not 1x1), a bar, and its text as Text gives it; then the cuts and the
-// unknown commands.
+// not 1x1), a bar, and its text as Text gives it; then the cuts, drawer
+// pulses, beeps and the unknown commands. A line whose characters change
+// style is followed by one "  span" line per run.
 func (d *Doc) Dump() string {
 	var b strings.Builder
-	text := d.Text()
-	for i, l := range d.Lines {
+	for _, l := range d.Lines {
 		tags := []string{"L"}
 		switch l.Align {
 		case Center:
@@ -73,24 +135,25 @@ func (d *Doc) Dump() string {
 		case Right:
 			tags[0] = "R"
 		}
-		if l.Bold {
-			tags = append(tags, "B")
-		}
+		u := 0
 		if l.Underline {
-			tags = append(tags, "U")
+			u = 1
 		}
-		if l.Invert {
-			tags = append(tags, "I")
+		tags = Style{Bold: l.Bold, Underline: u, Invert: l.Invert, Font: l.Font, Width: l.Width, Height: l.Height}.tags(tags)
+		fmt.Fprintf(&b, "%-12s|%s\n", strings.Join(tags, " "), l.String())
+		if len(l.Spans) > 1 {
+			for _, s := range l.Spans {
+				fmt.Fprintf(&b, "  %-10s|%s\n", strings.Join(s.Style.tags([]string{"span"}), " "), s.Text)
+			}
 		}
-		if l.Font == FontB {
-			tags = append(tags, "FB")
-		}
-		if l.Width != 1 || l.Height != 1 {
-			tags = append(tags, fmt.Sprintf("%dx%d", l.Width, l.Height))
-		}
-		fmt.Fprintf(&b, "%-12s|%s\n", strings.Join(tags, " "), text[i])
 	}
 	fmt.Fprintf(&b, "-- cuts: %d\n", d.Cuts)
+	if d.Drawer > 0 {
+		fmt.Fprintf(&b, "-- drawer pulses: %d\n", d.Drawer)
+	}
+	if d.Beeps > 0 {
+		fmt.Fprintf(&b, "-- beeps: %d\n", d.Beeps)
+	}
 	for _, u := range d.Unknown {
 		fmt.Fprintf(&b, "-- unknown: %s\n", u)
 	}
@@ -121,31 +184,24 @@ const maxUnknown = 64
 // thousand).
 const MaxLines = 50000
 
-// codePages maps ESC t numbers to the code pages the decoder can read.
-var codePages = map[byte]struct {
-	name string
-	cm   *charmap.Charmap
-}{
-	0:  {"CP437", charmap.CodePage437},
-	2:  {"CP850", charmap.CodePage850},
-	3:  {"CP860", charmap.CodePage860},
-	4:  {"CP863", charmap.CodePage863},
-	5:  {"CP865", charmap.CodePage865},
-	16: {"CP1252", charmap.Windows1252},
-	17: {"CP866", charmap.CodePage866},
-	18: {"CP852", charmap.CodePage852},
-	19: {"CP858", charmap.CodePage858},
+// maxBitmapDots bounds the dots of the images of one decoded document that
+// are kept as bitmaps; larger images are only measured.
+const maxBitmapDots = 64 << 20
+
+// barcodeTypes names the GS k barcode systems by m (65-79; 0-6 are the
+// NUL-terminated forms of 65-71).
+var barcodeTypes = map[byte]string{
+	65: "UPC-A", 66: "UPC-E", 67: "EAN13", 68: "EAN8", 69: "CODE39", 70: "ITF", 71: "CODABAR",
+	72: "CODE93", 73: "CODE128", 74: "GS1-128", 75: "GS1-OMNI", 76: "GS1-TRUNC", 77: "GS1-LIMITED",
+	78: "GS1-EXPANDED", 79: "CODE128-AUTO",
 }
 
 type state struct {
-	align     Align
-	bold      bool
-	underline bool
-	invert    bool
-	font      Font
-	w, h      int
-	chinese   bool
-	codePage  byte
+	align    Align
+	style    Style
+	chinese  bool
+	codePage byte
+	spacing  int
 }
 
 type decoder struct {
@@ -153,14 +209,25 @@ type decoder struct {
 	i        int
 	doc      *Doc
 	boot     bool // Chinese mode after power-on and ESC @
+	paper    int  // paper width in dots; 0: lines never wrap
 	st       state
 	tabs     []int // tab stops in columns; nil means every 8 columns
 	text     strings.Builder
-	started  bool // the current line has characters
+	spans    []Span
+	spanAt   []int // byte offset in text where each span starts
+	started  bool  // the current line has characters
 	first    state
 	col      int
 	dots     int
 	qr       string
+	qrModule int
+	qrLevel  QRLevel
+	barW     int
+	barH     int
+	barHRI   int
+	graphics *Bitmap // stored by GS ( L fn 112, printed by fn 50
+	column   bool    // an ESC * image ended the line: the next LF belongs to it
+	bitDots  int
 	gb       transform.Transformer
 	gbOut    [8]byte
 	dropped  int
@@ -171,15 +238,16 @@ type decoder struct {
 // Decode reads an ESC/POS stream back into lines, starting with Chinese
 // mode off. It never panics. On truncated input it returns the lines decoded
 // so far (the unfinished line included) and an error naming the offset.
-func Decode(b []byte) (*Doc, error) { return decode(b, false) }
+func Decode(b []byte) (*Doc, error) { return decode(b, false, 0) }
 
 // DecodeFor is Decode for printers of profile p: Chinese mode starts (and
 // returns after ESC @) in the profile's power-on state, which shows what such
-// a printer prints for a stream that does not set the mode itself.
-func DecodeFor(b []byte, p Profile) (*Doc, error) { return decode(b, p.ChineseAtBoot) }
+// a printer prints for a stream that does not set the mode itself, and a
+// line wider than the paper continues on the next line as on paper.
+func DecodeFor(b []byte, p Profile) (*Doc, error) { return decode(b, p.ChineseAtBoot, max(p.Dots, 0)) }
 
-func decode(b []byte, boot bool) (*Doc, error) {
-	d := &decoder{b: b, doc: &Doc{}, boot: boot, gb: simplifiedchinese.GB18030.NewDecoder()}
+func decode(b []byte, boot bool, paper int) (*Doc, error) {
+	d := &decoder{b: b, doc: &Doc{Width: paper}, boot: boot, paper: paper, gb: simplifiedchinese.GB18030.NewDecoder()}
 	d.reset()
 	err := d.run()
 	if d.started {
@@ -198,9 +266,13 @@ func (d *decoder) tooLongError(at int) error {
 	return fmt.Errorf("document longer than %d lines: decoding stopped at offset %d", MaxLines, at)
 }
 
+// reset is the printer's state after power-on and ESC @.
 func (d *decoder) reset() {
-	d.st = state{w: 1, h: 1, chinese: d.boot}
+	d.st = state{style: Style{Width: 1, Height: 1}, chinese: d.boot}
 	d.tabs = nil
+	d.qrModule, d.qrLevel = 3, QRLevelL
+	d.barW, d.barH, d.barHRI = 3, 162, 0
+	d.graphics = nil
 }
 
 // truncatedError reports a command or character cut off by the end of input.
@@ -241,7 +313,7 @@ func (d *decoder) unknown(n int) {
 		for _, c := range d.b[d.i : d.i+n] {
 			parts = append(parts, fmt.Sprintf("0x%02x", c))
 		}
-		parts = append(parts, "at offset", fmt.Sprint(d.i))
+		parts = append(parts, "at offset", strconv.Itoa(d.i))
 		d.note(strings.Join(parts, " "))
 	} else {
 		d.dropped++
@@ -264,7 +336,11 @@ func (d *decoder) run() error {
 		var err error
 		switch {
 		case c == LF:
-			d.endLine()
+			if d.column && !d.started {
+				d.column = false
+			} else {
+				d.endLine()
+			}
 			d.i++
 		case c == '\r':
 			d.i++ // carriage return: ignored in standard mode
@@ -301,17 +377,40 @@ func (d *decoder) run() error {
 }
 
 func (d *decoder) put(r rune, cols int) {
+	d.column = false
+	st := d.st.style
+	fd := FontADots
+	if st.Font == FontB {
+		fd = FontBDots
+	}
+	w := cols * fd * st.Width
+	if d.started && d.paper > 0 && d.dots+w > d.paper {
+		// The printer continues a line wider than the paper on the next
+		// one, never splitting a character.
+		d.endLine()
+		if d.tooLong {
+			return
+		}
+	}
 	if !d.started {
 		d.started = true
 		d.first = d.st
 	}
-	d.text.WriteRune(r)
-	d.col += cols
-	fd := FontADots
-	if d.st.font == FontB {
-		fd = FontBDots
+	if n := len(d.spans); n == 0 || d.spans[n-1].Style != st {
+		if n < cap(d.spans) {
+			d.spans = d.spans[:n+1]
+			d.spans[n].Style, d.spans[n].Dots = st, 0
+		} else {
+			d.spans = append(d.spans, Span{Style: st})
+		}
+		d.spanAt = append(d.spanAt, d.text.Len())
 	}
-	d.dots += cols * fd * d.st.w
+	d.text.WriteRune(r)
+	sp := &d.spans[len(d.spans)-1]
+	sp.Dots += w
+	sp.cols = append(sp.cols, uint8(cols))
+	d.col += cols
+	d.dots += w
 }
 
 func (d *decoder) endLine() {
@@ -323,13 +422,37 @@ func (d *decoder) endLine() {
 	if d.started {
 		st = d.first
 	}
+	text := d.text.String()
+	var spans []Span
+	if len(d.spans) > 0 {
+		spans = make([]Span, len(d.spans))
+		copy(spans, d.spans)
+		for i := range spans {
+			spans[i].cols = slices.Clone(d.spans[i].cols)
+			end := len(text)
+			if i+1 < len(spans) {
+				end = d.spanAt[i+1]
+			}
+			spans[i].Text = text[d.spanAt[i]:end]
+		}
+	}
 	d.doc.Lines = append(d.doc.Lines, Line{
-		Text: d.text.String(), Align: st.align, Bold: st.bold, Underline: st.underline,
-		Invert: st.invert, Font: st.font, Width: st.w, Height: st.h, Dots: d.dots,
+		Text: text, Align: st.align, Bold: st.style.Bold, Underline: st.style.Underline > 0,
+		Invert: st.style.Invert, Font: st.style.Font, Width: st.style.Width, Height: st.style.Height,
+		Dots: d.dots, Spans: spans, Spacing: d.st.spacing,
 	})
 	d.text.Reset()
+	d.clearSpans()
 	d.started = false
 	d.col, d.dots = 0, 0
+}
+
+// clearSpans empties the spans of the current line, keeping their memory.
+func (d *decoder) clearSpans() {
+	for i := range d.spans {
+		d.spans[i].cols = d.spans[i].cols[:0]
+	}
+	d.spans, d.spanAt = d.spans[:0], d.spanAt[:0]
 }
 
 // block appends a line holding only a code or an image, ending the current
@@ -338,12 +461,29 @@ func (d *decoder) block(l Line) {
 	if d.started {
 		d.endLine()
 	}
-	l.Align, l.Width, l.Height, l.Font = d.st.align, 1, 1, d.st.font
+	d.column = false
+	l.Align, l.Width, l.Height, l.Font = d.st.align, 1, 1, d.st.style.Font
+	l.Spacing = d.st.spacing
 	if len(d.doc.Lines) >= MaxLines {
 		d.tooLong = true
 		return
 	}
 	d.doc.Lines = append(d.doc.Lines, l)
+}
+
+// image appends a block line for an image of w x h dots; bm is nil when its
+// dots are not kept.
+func (d *decoder) image(w, h int, bm *Bitmap) {
+	d.block(Line{Image: strconv.Itoa(w) + "x" + strconv.Itoa(h), Dots: w, Bitmap: bm})
+}
+
+// keepBitmap reports whether an image of w x h dots may still be kept.
+func (d *decoder) keepBitmap(w, h int64) bool {
+	if w <= 0 || h <= 0 || int64(d.bitDots)+w*h > maxBitmapDots {
+		return false
+	}
+	d.bitDots += int(w * h)
+	return true
 }
 
 func (d *decoder) tab() {
@@ -358,22 +498,23 @@ func (d *decoder) tab() {
 			}
 		}
 	}
-	for next > d.col {
+	for next > d.col && !d.tooLong {
 		d.put(' ', 1)
 	}
 }
 
 func (d *decoder) codePageChar(c byte) {
-	cp, ok := codePages[d.st.codePage]
+	cp, ok := codePageByNumber(d.st.codePage)
 	if !ok {
-		cp = codePages[0]
+		cp, _ = codePageByNumber(0)
 	}
+	name := strings.ToUpper(cp.name)
 	if d.usedPage == nil {
 		d.usedPage = map[string]bool{}
 	}
-	if !d.usedPage[cp.name] {
-		d.usedPage[cp.name] = true
-		d.doc.CodePages = append(d.doc.CodePages, cp.name)
+	if !d.usedPage[name] {
+		d.usedPage[name] = true
+		d.doc.CodePages = append(d.doc.CodePages, name)
 	}
 	d.put(cp.cm.DecodeByte(c), 1)
 }
@@ -449,6 +590,7 @@ func (d *decoder) esc() error {
 	case '@':
 		// ESC @ clears the print buffer: an unfinished line is not printed.
 		d.text.Reset()
+		d.clearSpans()
 		d.started = false
 		d.col, d.dots = 0, 0
 		d.reset()
@@ -462,15 +604,26 @@ func (d *decoder) esc() error {
 			d.st.align = Right
 		}
 	case 'E':
-		d.st.bold = a&1 == 1
+		d.st.style.Bold = a&1 == 1
 	case '-':
-		d.st.underline = a == 1 || a == 2 || a == '1' || a == '2'
+		switch a {
+		case 1, '1':
+			d.st.style.Underline = 1
+		case 2, '2':
+			d.st.style.Underline = 2
+		default:
+			d.st.style.Underline = 0
+		}
 	case 'M':
 		if a == 1 || a == '1' {
-			d.st.font = FontB
+			d.st.style.Font = FontB
 		} else {
-			d.st.font = FontA
+			d.st.style.Font = FontA
 		}
+	case '2':
+		d.st.spacing = 0
+	case '3':
+		d.st.spacing = int(a)
 	case 'd':
 		d.feed(int(a))
 	case 'J':
@@ -479,17 +632,21 @@ func (d *decoder) esc() error {
 		}
 	case 't':
 		d.st.codePage = a
-		if _, ok := codePages[a]; !ok {
+		if _, ok := codePageByNumber(a); !ok {
 			d.note(fmt.Sprintf("0x1b 0x74 0x%02x at offset %d (code page not known: bytes >= 0x80 read as CP437)", a, d.i-3))
 		}
 	case '!':
-		d.st.font = Font(a & 1)
-		d.st.bold = a&0x08 != 0
-		d.st.h = 1 + int(a>>4&1)
-		d.st.w = 1 + int(a>>5&1)
-		d.st.underline = a&0x80 != 0
+		d.st.style.Font = Font(a & 1)
+		d.st.style.Bold = a&0x08 != 0
+		d.st.style.Height = 1 + int(a>>4&1)
+		d.st.style.Width = 1 + int(a>>5&1)
+		d.st.style.Underline = int(a >> 7)
 	case 'i', 'm':
 		d.cut()
+	case 'p':
+		d.doc.Drawer++
+	case 'B':
+		d.doc.Beeps++
 	}
 	return nil
 }
@@ -509,6 +666,9 @@ func (d *decoder) cut() {
 		d.endLine()
 	}
 	d.doc.Cuts++
+	if len(d.doc.CutAt) < MaxLines {
+		d.doc.CutAt = append(d.doc.CutAt, len(d.doc.Lines))
+	}
 }
 
 // escTabs decodes ESC D n1 ... nk NUL (k <= 32).
@@ -536,24 +696,52 @@ func (d *decoder) escTabs() error {
 	return nil
 }
 
-// escBitImage decodes ESC * m nL nH d1 ... dk.
+// escBitImage decodes ESC * m nL nH d1 ... dk: one stripe of 8 or 24 dots
+// a column, printed with the line it is on. 8-dot stripes are printed 3
+// dots per dot tall; single-density stripes 2 dots per dot wide.
 func (d *decoder) escBitImage() error {
 	if err := d.need(5, "ESC *"); err != nil {
 		return err
 	}
-	m, k := d.b[d.i+2], int64(d.b[d.i+3])+int64(d.b[d.i+4])<<8
+	m, n := d.b[d.i+2], int64(d.b[d.i+3])+int64(d.b[d.i+4])<<8
+	rows, per, sx, sy := 8, int64(1), 1, 3
 	switch m {
-	case 0, 1:
-	case 32, 33:
-		k *= 3
+	case 0:
+		sx = 2
+	case 1:
+	case 32:
+		rows, per, sx, sy = 24, 3, 2, 1
+	case 33:
+		rows, per, sy = 24, 3, 1
 	default:
 		d.unknown(3)
 		return nil
 	}
+	k := n * per
 	if err := d.need(5+k, "ESC *"); err != nil {
 		return err
 	}
+	data := d.b[d.i+5 : d.i+5+int(k)]
 	d.i += 5 + int(k)
+	w, h := int(n)*sx, rows*sy
+	var bm *Bitmap
+	if d.keepBitmap(int64(w), int64(h)) {
+		bm = NewBitmap(w, h)
+		for x := range int(n) {
+			for r := range rows {
+				if data[x*int(per)+r/8]&(0x80>>(r%8)) == 0 {
+					continue
+				}
+				for dx := range sx {
+					for dy := range sy {
+						bm.Set(x*sx+dx, r*sy+dy)
+					}
+				}
+			}
+		}
+	}
+	d.image(w, h, bm)
+	d.column = true
 	return nil
 }
 
@@ -597,10 +785,20 @@ func (d *decoder) gs() error {
 	d.i += 2 + n
 	switch cmd {
 	case '!':
-		d.st.w = 1 + int(a>>4&7)
-		d.st.h = 1 + int(a&7)
+		d.st.style.Width = 1 + int(a>>4&7)
+		d.st.style.Height = 1 + int(a&7)
 	case 'B':
-		d.st.invert = a&1 == 1
+		d.st.style.Invert = a&1 == 1
+	case 'h':
+		if a > 0 {
+			d.barH = int(a)
+		}
+	case 'w':
+		if a >= 1 && a <= 6 {
+			d.barW = int(a)
+		}
+	case 'H':
+		d.barHRI = int(a & 3)
 	case '/':
 		d.block(Line{Image: "downloaded"})
 	}
@@ -650,6 +848,7 @@ func (d *decoder) gsBarcode() error {
 		}
 		data = d.b[d.i+3 : end]
 		d.i = end + 1
+		m += 65
 	case m >= 65 && m <= 79:
 		if err := d.need(4, "GS k"); err != nil {
 			return err
@@ -668,7 +867,8 @@ func (d *decoder) gsBarcode() error {
 		return nil
 	}
 	if len(data) > 0 {
-		d.block(Line{Barcode: Printable(string(data))})
+		d.block(Line{Barcode: Printable(string(data)), BarcodeType: barcodeTypes[m],
+			BarWidth: d.barW, BarHeight: d.barH, BarHRI: d.barHRI})
 	}
 	return nil
 }
@@ -693,7 +893,7 @@ func code128Text(b []byte) []byte {
 			continue
 		}
 		if setC {
-			out = fmt.Appendf(out, "%02d", c)
+			out = append(out, '0'+c/10%10, '0'+c%10)
 			continue
 		}
 		out = append(out, c)
@@ -702,7 +902,7 @@ func code128Text(b []byte) []byte {
 }
 
 // gsParen decodes GS ( fn pL pH d1 ... dk; of the functions, k (QR code)
-// prints and L (graphics) is known, the rest are reported as unknown.
+// and L (graphics) are known, the rest are reported as unknown.
 func (d *decoder) gsParen() error {
 	if err := d.need(5, "GS ("); err != nil {
 		return err
@@ -715,21 +915,13 @@ func (d *decoder) gsParen() error {
 	body := d.b[d.i+5 : d.i+5+int(n)]
 	switch fn {
 	case 'k':
-		if len(body) >= 2 && body[0] == 49 { // cn 49: QR code
-			switch body[1] {
-			case 80: // store
-				if len(body) >= 3 {
-					d.qr = string(body[3:])
-				} else {
-					d.qr = ""
-				}
-			case 81: // print; nothing prints when nothing is stored
-				if d.qr != "" {
-					d.block(Line{QR: Printable(d.qr)})
-				}
-			}
-		}
+		d.qrFunction(body)
 	case 'L':
+		if !d.graphicsFunction(body) {
+			d.unknown(3)
+			d.i += 2 + int(n)
+			return nil
+		}
 	default:
 		d.unknown(3)
 		d.i += 2 + int(n) // the unknown function's length is still known
@@ -737,6 +929,92 @@ func (d *decoder) gsParen() error {
 	}
 	d.i += 5 + int(n)
 	return nil
+}
+
+// qrFunction decodes the body of GS ( k for the QR code (cn 49).
+func (d *decoder) qrFunction(body []byte) {
+	if len(body) < 2 || body[0] != 49 {
+		return
+	}
+	switch body[1] {
+	case 67: // module size
+		if len(body) >= 3 && body[2] >= 1 && body[2] <= MaxQRModule {
+			d.qrModule = int(body[2])
+		}
+	case 69: // error correction level
+		if len(body) >= 3 && body[2] >= 48 && body[2] <= 51 {
+			d.qrLevel = QRLevel("LMQH"[body[2]-48])
+		}
+	case 80: // store
+		if len(body) >= 3 {
+			d.qr = string(body[3:])
+		} else {
+			d.qr = ""
+		}
+	case 81: // print; nothing prints when nothing is stored
+		if d.qr != "" {
+			d.block(Line{QR: Printable(d.qr), QRModule: d.qrModule, QRLevel: d.qrLevel})
+		}
+	}
+}
+
+// graphicsFunction decodes the body of GS ( L or GS 8 L: m fn ...; fn 112
+// stores raster graphics, fn 50 (and 2) prints them, fn 49 (and 1) asks
+// for the printer's graphics capacity. It reports whether fn is known.
+func (d *decoder) graphicsFunction(body []byte) bool {
+	if len(body) < 2 {
+		return false
+	}
+	switch body[1] {
+	case 49, 1, 48, 0:
+		return true
+	case 50, 2:
+		if g := d.graphics; g != nil {
+			d.image(g.W, g.H, g)
+		}
+		return true
+	case 112:
+		// a bx by c xL xH yL yH d1...dk
+		if len(body) < 10 {
+			return false
+		}
+		bx, by := int(body[3]), int(body[4])
+		w := int(body[6]) | int(body[7])<<8
+		h := int(body[8]) | int(body[9])<<8
+		stride := (w + 7) / 8
+		data := body[10:]
+		if bx < 1 || bx > 2 || by < 1 || by > 2 || w == 0 || h == 0 || len(data) < stride*h {
+			return false
+		}
+		d.graphics = nil
+		if d.keepBitmap(int64(w*bx), int64(h*by)) {
+			d.graphics = scaleBits(data, w, h, stride, bx, by)
+		}
+		return true
+	}
+	return false
+}
+
+// scaleBits makes a bitmap of row-major bits, each dot sx x sy dots big.
+func scaleBits(data []byte, w, h, stride, sx, sy int) *Bitmap {
+	bm := NewBitmap(w*sx, h*sy)
+	if sx == 1 && sy == 1 {
+		copy(bm.Bits, data[:stride*h])
+		return bm
+	}
+	for y := range h {
+		for x := range w {
+			if data[y*stride+x/8]&(0x80>>(x%8)) == 0 {
+				continue
+			}
+			for dy := range sy {
+				for dx := range sx {
+					bm.Set(x*sx+dx, y*sy+dy)
+				}
+			}
+		}
+	}
+	return bm
 }
 
 // gsRaster decodes GS v 0 m xL xH yL yH d1 ... dk.
@@ -757,15 +1035,21 @@ func (d *decoder) gsRaster() error {
 	if err := d.need(8+x*y, "GS v 0 image data"); err != nil {
 		return err
 	}
+	data := d.b[d.i+8 : d.i+8+int(x*y)]
 	d.i += 8 + int(x*y)
-	w, h := x*8, y
+	sx, sy := 1, 1
 	if m == 1 || m == 3 || m == 49 || m == 51 {
-		w *= 2
+		sx = 2
 	}
 	if m == 2 || m == 3 || m == 50 || m == 51 {
-		h *= 2
+		sy = 2
 	}
-	d.block(Line{Image: fmt.Sprintf("%dx%d", w, h), Dots: int(w)})
+	w, h := int(x)*8*sx, int(y)*sy
+	var bm *Bitmap
+	if d.keepBitmap(int64(w), int64(h)) {
+		bm = scaleBits(data, int(x)*8, int(y), int(x), sx, sy)
+	}
+	d.image(w, h, bm)
 	return nil
 }
 
@@ -782,6 +1066,11 @@ func (d *decoder) gsGraphics() error {
 	n := int64(p[0]) | int64(p[1])<<8 | int64(p[2])<<16 | int64(p[3])<<24
 	if err := d.need(7+n, "GS 8 L"); err != nil {
 		return err
+	}
+	if !d.graphicsFunction(d.b[d.i+7 : d.i+7+int(n)]) {
+		d.unknown(3)
+		d.i += 4 + int(n)
+		return nil
 	}
 	d.i += 7 + int(n)
 	return nil

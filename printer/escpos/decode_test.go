@@ -43,7 +43,7 @@ func TestRoundTripText(t *testing.T) {
 				}
 				want := make([]string, len(tt.lines))
 				for i, l := range tt.lines {
-					want[i] = Printable(l)
+					want[i] = p.Printable(l)
 				}
 				if got := doc.Text(); !reflect.DeepEqual(got, want) && len(want)+len(got) > 0 {
 					t.Errorf("Text() = %q\nwant     %q", got, want)
@@ -52,7 +52,7 @@ func TestRoundTripText(t *testing.T) {
 					t.Errorf("unknown %q, cuts %d", doc.Unknown, doc.Cuts)
 				}
 				for i, l := range doc.Lines {
-					if w := Width(l.Text) * FontADots; l.Dots != w {
+					if w := p.Width(l.Text) * FontADots; l.Dots != w {
 						t.Errorf("line %d %q: Dots = %d, want %d", i, l.Text, l.Dots, w)
 					}
 				}
@@ -87,13 +87,23 @@ func TestRoundTripAttributes(t *testing.T) {
 		{Text: "small", Font: FontB, Width: 1, Height: 1, Dots: 5 * 9},
 		{Text: "R", Align: Right, Width: 1, Height: 1, Dots: 12},
 		{Text: "pending", Width: 1, Height: 1, Dots: 7 * 12},
-		{QR: "E2024", Width: 1, Height: 1},
-		{Barcode: "E20240101123456789012", Width: 1, Height: 1},
+		{QR: "E2024", Width: 1, Height: 1, QRModule: 6, QRLevel: QRLevelM},
+		{Barcode: "E20240101123456789012", Width: 1, Height: 1, BarcodeType: "CODE128", BarWidth: 3, BarHeight: 80, BarHRI: 2},
 		{Width: 1, Height: 1},
 		{Width: 1, Height: 1},
 	}
-	if !reflect.DeepEqual(doc.Lines, want) {
-		t.Errorf("lines:\n%+v\nwant\n%+v", doc.Lines, want)
+	if len(doc.Lines) != len(want) {
+		t.Fatalf("%d lines, want %d:\n%s", len(doc.Lines), len(want), doc.Dump())
+	}
+	for i, w := range want {
+		g := doc.Lines[i]
+		g.Spans = nil
+		if !reflect.DeepEqual(g, w) {
+			t.Errorf("line %d:\n%+v\nwant\n%+v", i, g, w)
+		}
+		if w.Text != "" && (len(doc.Lines[i].Spans) != 1 || doc.Lines[i].Spans[0].Text != w.Text || doc.Lines[i].Spans[0].Dots != w.Dots) {
+			t.Errorf("line %d: spans %+v", i, doc.Lines[i].Spans)
+		}
 	}
 	if doc.Cuts != 1 || len(doc.Unknown) != 0 {
 		t.Errorf("cuts %d unknown %q", doc.Cuts, doc.Unknown)
@@ -452,13 +462,22 @@ func FuzzRoundTrip(f *testing.F) {
 		if err != nil || len(doc.Unknown) > 0 {
 			t.Fatalf("Decode(% x): %v %q", b, err, doc.Unknown)
 		}
+		// A text wider than the paper continues on the next line; nothing
+		// is lost, and no line is wider than the paper.
 		want := Printable(s)
-		got := strings.Join(doc.Text(), "\n")
+		got := strings.Join(doc.Text(), "")
 		if got != want {
 			t.Fatalf("round trip of %q = %q, want %q", s, got, want)
 		}
-		if len(doc.Lines) > 0 && doc.Lines[0].Dots != Width(s)*FontADots {
-			t.Fatalf("Dots %d, Width %d", doc.Lines[0].Dots, Width(s))
+		dots := 0
+		for _, l := range doc.Lines {
+			if l.Dots > Profiles()[1].Dots {
+				t.Fatalf("line %q is %d dots wide", l.Text, l.Dots)
+			}
+			dots += l.Dots
+		}
+		if dots != Width(s)*FontADots {
+			t.Fatalf("Dots %d, Width %d", dots, Width(s))
 		}
 	})
 }

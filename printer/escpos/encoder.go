@@ -69,36 +69,82 @@ const (
 // the Encoder so calls chain. A method given an argument out of range appends
 // nothing and records an error that Err returns; the rest of the stream is
 // still built, so one bad value never shifts the bytes of the next command.
+//
+// The encoder keeps track of where the current line ends: a character that
+// would not fit on the paper starts a new line first, so the printer never
+// splits a double-byte character across lines.
+//
 // An Encoder is not safe for concurrent use.
 type Encoder struct {
 	p           Profile
+	cs          charset
 	buf         []byte
 	mode        chineseMode
-	lineStarted bool // text has been appended since the last line end
-	gb          *gbEncoder
+	page        int // ESC t number in force, -1 when unknown
+	lineStarted bool
+	dots        int // width of the current line so far
+	font        Font
+	w, h        int
 	errs        []error
+	row         rowLayout
+	ranges      []Range
+	scratch     []byte
 }
 
 // NewEncoder returns an empty encoder for printers of profile p.
 func NewEncoder(p Profile) *Encoder {
-	return &Encoder{p: p, buf: make([]byte, 0, 1024), gb: newGBEncoder()}
+	e := &Encoder{p: p, cs: p.charset(), buf: make([]byte, 0, 2048)}
+	e.Reset()
+	return e
+}
+
+// ResetProfile empties the encoder for a new stream to printers of profile
+// p, keeping its buffers.
+func (e *Encoder) ResetProfile(p Profile) {
+	e.p, e.cs = p, p.charset()
+	e.Reset()
+}
+
+// Reset empties the encoder for a new stream, keeping its buffer. The
+// printer's state is unknown again, as for a new encoder.
+func (e *Encoder) Reset() {
+	e.buf = e.buf[:0]
+	e.mode = modeUnknown
+	e.page = -1
+	e.lineStarted = false
+	e.dots = 0
+	e.font = FontA
+	e.w, e.h = 1, 1
+	e.errs = e.errs[:0]
 }
 
 // Profile returns the profile the encoder was made for.
 func (e *Encoder) Profile() Profile { return e.p }
 
 // Bytes returns the stream built so far. The slice is the encoder's own
-// buffer: it is valid until the next call that appends.
+// buffer: it is valid until the next call that appends or resets.
 func (e *Encoder) Bytes() []byte { return e.buf }
 
 // Len is the length of the stream built so far.
 func (e *Encoder) Len() int { return len(e.buf) }
 
 // Err returns every argument error recorded so far, or nil.
-func (e *Encoder) Err() error { return errors.Join(e.errs...) }
+func (e *Encoder) Err() error {
+	if len(e.errs) == 0 {
+		return nil
+	}
+	return errors.Join(e.errs...)
+}
 
 func (e *Encoder) fail(format string, a ...any) *Encoder {
 	e.errs = append(e.errs, fmt.Errorf(format, a...))
+	return e
+}
+
+// Raw appends bytes as they are, for commands the encoder has no method for.
+// The encoder's idea of the printer's state is not changed.
+func (e *Encoder) Raw(b ...byte) *Encoder {
+	e.buf = append(e.buf, b...)
 	return e
 }
 
@@ -111,9 +157,14 @@ func (e *Encoder) raw(b ...byte) *Encoder {
 // on a fresh line.
 func (e *Encoder) endLine() {
 	if e.lineStarted {
-		e.buf = append(e.buf, LF)
-		e.lineStarted = false
+		e.newline()
 	}
+}
+
+func (e *Encoder) newline() {
+	e.buf = append(e.buf, LF)
+	e.lineStarted = false
+	e.dots = 0
 }
 
 func (e *Encoder) setChinese(on bool) {
@@ -132,11 +183,16 @@ func (e *Encoder) setChinese(on bool) {
 func (e *Encoder) Init() *Encoder {
 	e.raw(ESC, '@', FS, '.')
 	e.mode = modeOff
+	e.page = -1
 	e.lineStarted = false
+	e.dots = 0
+	e.font = FontA
+	e.w, e.h = 1, 1
 	return e
 }
 
-// Align sets the alignment of the lines that follow (ESC a n).
+// Align sets the alignment of the lines that follow (ESC a n). Printers
+// apply it from the start of the next line.
 func (e *Encoder) Align(a Align) *Encoder {
 	if a < Left || a > Right {
 		return e.fail("align %d is not left, center or right", int(a))
@@ -167,6 +223,7 @@ func (e *Encoder) Size(w, h int) *Encoder {
 	if w < 1 || w > MaxSize || h < 1 || h > MaxSize {
 		return e.fail("size %dx%d is not within 1x1 to %dx%d", w, h, MaxSize, MaxSize)
 	}
+	e.w, e.h = w, h
 	return e.raw(GS, '!', byte((w-1)<<4|(h-1)))
 }
 
@@ -175,6 +232,7 @@ func (e *Encoder) Font(f Font) *Encoder {
 	if f != FontA && f != FontB {
 		return e.fail("font %d is not font A (0) or font B (1)", int(f))
 	}
+	e.font = f
 	return e.raw(ESC, 'M', byte(f))
 }
 
@@ -192,38 +250,87 @@ func (e *Encoder) LineSpacing(n int) *Encoder {
 // DefaultLineSpacing restores the default line spacing (ESC 2).
 func (e *Encoder) DefaultLineSpacing() *Encoder { return e.raw(ESC, '2') }
 
-// Text appends s. Runs of printable ASCII are sent outside Chinese mode; runs
-// of other characters are sent as GB18030 inside FS & ... FS ., switching
-// only when the mode changes. A character the printer cannot print (see
-// Replacement) is sent as "?".
+// Cols is the number of characters a line holds at the current font and
+// character width.
+func (e *Encoder) Cols() int { return max(e.p.Cols(e.font)/e.w, 1) }
+
+// Width is the number of columns s takes on this encoder's printers.
+func (e *Encoder) Width(s string) int { return e.cs.width(s) }
+
+// advance is the width of one column in dots at the current font and size.
+func (e *Encoder) advance() int {
+	if e.font == FontB {
+		return FontBDots * e.w
+	}
+	return FontADots * e.w
+}
+
+// room starts a new line when a character w dots wide would not fit on the
+// current one.
+func (e *Encoder) room(w int) {
+	if e.lineStarted && e.dots+w > e.p.Dots && e.p.Dots > 0 {
+		e.newline()
+	}
+	e.lineStarted = true
+	e.dots += w
+}
+
+// Text appends s. Printable ASCII is sent outside Chinese mode; characters
+// of the profile's Chinese font are sent as GB18030 inside FS & ... FS .;
+// other characters of the profile's code page are sent outside Chinese mode
+// after ESC t. The mode and the code page are switched only when they change.
+// A character the printer cannot print is sent as Replacement.
 func (e *Encoder) Text(s string) *Encoder {
+	adv := e.advance()
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if c < 0x20 || c == 0x7f {
 				c = Replacement
 			}
-			e.setChinese(false)
+			e.room(adv)
+			if e.mode != modeOff {
+				e.setChinese(false)
+			}
 			e.buf = append(e.buf, c)
-			e.lineStarted = true
 			i++
 			continue
 		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		i += size
-		if isGB(r) {
-			mode, n := e.mode, len(e.buf)
-			e.setChinese(true)
-			if buf, ok := e.gb.appendRune(e.buf, r); ok {
-				e.buf = buf
-				e.lineStarted = true
-				continue
-			}
-			e.buf, e.mode = e.buf[:n], mode
+		var r rune
+		var size int
+		if c >= 0xe0 && c < 0xf0 && i+2 < len(s) && s[i+1]&0xc0 == 0x80 && s[i+2]&0xc0 == 0x80 &&
+			(c != 0xe0 || s[i+1] >= 0xa0) && (c != 0xed || s[i+1] < 0xa0) {
+			// A three-byte sequence, not overlong and not a surrogate.
+			r, size = rune(c&0x0f)<<12|rune(s[i+1]&0x3f)<<6|rune(s[i+2]&0x3f), 3
+		} else {
+			r, size = utf8.DecodeRuneInString(s[i:])
 		}
-		e.setChinese(false)
-		e.buf = append(e.buf, Replacement)
-		e.lineStarted = true
+		i += size
+		class, code := e.cs.classify(r)
+		switch class {
+		case classGB:
+			e.room(2 * adv)
+			if e.mode != modeOn {
+				e.setChinese(true)
+			}
+			if code > 0xffff {
+				e.buf = append(e.buf, byte(code>>24), byte(code>>16), byte(code>>8), byte(code))
+			} else {
+				e.buf = append(e.buf, byte(code>>8), byte(code))
+			}
+		case classPage:
+			e.room(adv)
+			e.setChinese(false)
+			if e.page != int(e.cs.page.n) {
+				e.buf = append(e.buf, ESC, 't', e.cs.page.n)
+				e.page = int(e.cs.page.n)
+			}
+			e.buf = append(e.buf, byte(code))
+		default:
+			e.room(adv)
+			e.setChinese(false)
+			e.buf = append(e.buf, Replacement)
+		}
 	}
 	return e
 }
@@ -231,8 +338,91 @@ func (e *Encoder) Text(s string) *Encoder {
 // Line appends s and a line feed.
 func (e *Encoder) Line(s string) *Encoder {
 	e.Text(s)
-	e.buf = append(e.buf, LF)
-	e.lineStarted = false
+	e.newline()
+	return e
+}
+
+// Spaces appends n spaces.
+func (e *Encoder) Spaces(n int) *Encoder {
+	if n <= 0 {
+		return e
+	}
+	if adv := e.advance(); e.dots+n*adv <= e.p.Dots {
+		if e.mode != modeOff {
+			e.setChinese(false)
+		}
+		for range n {
+			e.buf = append(e.buf, ' ')
+		}
+		e.lineStarted = true
+		e.dots += n * adv
+		return e
+	}
+	const blank = "                                                                "
+	for n > 0 {
+		k := min(n, len(blank))
+		e.Text(blank[:k])
+		n -= k
+	}
+	return e
+}
+
+// Rule prints a line of c (printable ASCII) across the paper at the current
+// font and width.
+func (e *Encoder) Rule(c byte) *Encoder {
+	if c < 0x20 || c > 0x7e {
+		return e.fail("rule character %#x is not printable ASCII", c)
+	}
+	e.endLine()
+	if e.mode != modeOff {
+		e.setChinese(false)
+	}
+	n := e.Cols()
+	for range n {
+		e.buf = append(e.buf, c)
+	}
+	e.lineStarted, e.dots = true, n*e.advance()
+	e.newline()
+	return e
+}
+
+// Paragraph prints s wrapped to the paper at the current font and width (see
+// Wrap), one Line per wrapped line.
+func (e *Encoder) Paragraph(s string) *Encoder {
+	e.ranges = e.cs.appendWrap(e.ranges[:0], s, e.Cols())
+	for _, r := range e.ranges {
+		e.Line(s[r.Start:r.End])
+	}
+	return e
+}
+
+// Row prints one table row at the current font and width, laid out as
+// Columns lays it out: each cell wrapped inside its own column, columns
+// separated by one space. A row has at most as many cells as specs.
+func (e *Encoder) Row(specs []Col, cells ...string) *Encoder {
+	if len(specs) == 0 {
+		return e.fail("row: no columns")
+	}
+	if len(cells) > len(specs) {
+		return e.fail("row: %d cells for %d columns", len(cells), len(specs))
+	}
+	if len(specs) > maxRowCols {
+		return e.fail("row: %d columns, more than %d", len(specs), maxRowCols)
+	}
+	e.endLine()
+	cols := e.Cols()
+	e.row.layout(&e.cs, cols, specs, cells)
+	var segs rowSegs
+	for r := range e.row.rows {
+		for _, s := range segs[:e.row.line(&e.cs, cols, r, specs, cells, &segs)] {
+			if s.cell >= 0 {
+				e.Text(s.text(cells))
+			} else {
+				e.Spaces(s.n)
+			}
+		}
+		e.newline()
+	}
 	return e
 }
 
@@ -241,7 +431,7 @@ func (e *Encoder) Feed(n int) *Encoder {
 	if n < 0 || n > 255 {
 		return e.fail("feed %d lines is not within 0-255", n)
 	}
-	e.lineStarted = false
+	e.lineStarted, e.dots = false, 0
 	return e.raw(ESC, 'd', byte(n))
 }
 
@@ -256,115 +446,11 @@ func (e *Encoder) Cut(partial bool) *Encoder {
 	case CutFull:
 		partial = false
 	}
-	e.lineStarted = false
+	e.lineStarted, e.dots = false, 0
 	if partial {
 		return e.raw(GS, 'V', 66, cutFeed)
 	}
 	return e.raw(GS, 'V', 65, cutFeed)
-}
-
-// QR prints data as a QR code on its own line (GS ( k): model 2, module size
-// 1 to 16 dots, error correction level M, store then print.
-func (e *Encoder) QR(data string, size int) *Encoder {
-	switch {
-	case data == "":
-		return e.fail("qr code: data is empty")
-	case len(data) > MaxQRData:
-		return e.fail("qr code: data of %d bytes is longer than %d", len(data), MaxQRData)
-	case size < 1 || size > MaxQRModule:
-		return e.fail("qr code: module size %d is not within 1-%d", size, MaxQRModule)
-	}
-	e.endLine()
-	e.raw(GS, '(', 'k', 4, 0, 49, 65, 50, 0) // fn 165: model 2
-	e.raw(GS, '(', 'k', 3, 0, 49, 67, byte(size))
-	e.raw(GS, '(', 'k', 3, 0, 49, 69, 49) // fn 169: level M
-	n := len(data) + 3
-	e.raw(GS, '(', 'k', byte(n), byte(n>>8), 49, 80, 48)
-	e.buf = append(e.buf, data...)
-	return e.raw(GS, '(', 'k', 3, 0, 49, 81, 48) // fn 181: print
-}
-
-// Barcode128 prints data as a CODE128 barcode on its own line, with its
-// human-readable text below (GS h, GS w, GS H, GS k 73). Runs of four or
-// more digits are packed two per symbol (code set C), the rest uses code set
-// B, so data must be printable ASCII. The module width is 3 dots when the
-// bars fit the paper at that width, else 2; wider data is an error.
-func (e *Encoder) Barcode128(data string) *Encoder {
-	if data == "" {
-		return e.fail("barcode: data is empty")
-	}
-	for i := 0; i < len(data); i++ {
-		if !isASCII(rune(data[i])) {
-			return e.fail("barcode: byte %#x at position %d of %q is not printable ASCII", data[i], i, data)
-		}
-	}
-	payload, symbols := code128(data)
-	if len(payload) > 255 {
-		return e.fail("barcode: %q needs %d bytes, more than 255", data, len(payload))
-	}
-	// symbols (start code included) + check + stop + two 10-module quiet zones
-	modules := 11*symbols + 11 + 13 + 20
-	w := 0
-	for _, mw := range []int{3, 2} {
-		if mw*modules <= e.p.Dots {
-			w = mw
-			break
-		}
-	}
-	if w == 0 {
-		return e.fail("barcode: %q needs %d dots, wider than the paper's %d", data, 2*modules, e.p.Dots)
-	}
-	e.endLine()
-	e.raw(GS, 'h', BarcodeHeight, GS, 'w', byte(w), GS, 'H', 2)
-	e.raw(GS, 'k', 73, byte(len(payload)))
-	e.buf = append(e.buf, payload...)
-	return e
-}
-
-// code128 encodes printable ASCII as GS k 73 data: "{B" text with "{"
-// doubled, switching to "{C" and one byte per digit pair for runs of four or
-// more digits. It returns the data and its symbol count, start code included.
-func code128(data string) ([]byte, int) {
-	out := make([]byte, 0, len(data)+6)
-	symbols := 0
-	set := byte(0)
-	use := func(s byte) {
-		if set != s {
-			out = append(out, '{', s)
-			symbols++
-			set = s
-		}
-	}
-	for i := 0; i < len(data); {
-		run := 0
-		for i+run < len(data) && data[i+run] >= '0' && data[i+run] <= '9' {
-			run++
-		}
-		if run >= 4 {
-			if run%2 == 1 {
-				use('B')
-				out = append(out, data[i])
-				symbols++
-				i++
-				run--
-			}
-			use('C')
-			for ; run > 0; run -= 2 {
-				out = append(out, (data[i]-'0')*10+data[i+1]-'0')
-				symbols++
-				i += 2
-			}
-			continue
-		}
-		use('B')
-		out = append(out, data[i])
-		if data[i] == '{' {
-			out = append(out, '{')
-		}
-		symbols++
-		i++
-	}
-	return out, symbols
 }
 
 // Pulse opens the cash drawer on connector pin 2 or 5 (ESC p m t1 t2) with

@@ -172,9 +172,11 @@ func TestEncoderText(t *testing.T) {
 	}{
 		{"chinese", "合计", cat(on, []byte{0xba, 0xcf, 0xbc, 0xc6})},
 		{"mixed minimal switches", "Total 合计 12", cat([]byte("Total "), on, []byte{0xba, 0xcf, 0xbc, 0xc6}, off, []byte(" 12"))},
-		{"yen sign is 4 bytes", "¥", cat(on, []byte{0x81, 0x30, 0x84, 0x36})},
+		{"yen sign through the code page", "¥", []byte{ESC, 't', 0, 0x9d}},
 		{"full-width yen", "￥5", cat(on, []byte{0xa3, 0xa4}, off, []byte("5"))},
-		{"euro", "€", cat(on, []byte{0xa2, 0xe3})},
+		{"euro has no GBK code nor a PC437 byte", "€", []byte("?")},
+		{"code page sent once", "ñ¥ñ", []byte{ESC, 't', 0, 0xa4, 0x9d, 0xa4}},
+		{"code page after chinese", "合ñ", cat(on, []byte{0xba, 0xcf}, off, []byte{ESC, 't', 0, 0xa4})},
 		{"accented latin in chinese mode", "café", cat([]byte("caf"), on, []byte{0xa8, 0xa6})},
 		{"emoji", "a😀b", []byte("a?b")},
 		{"emoji inside chinese", "合😀计", cat(on, []byte{0xba, 0xcf}, off, []byte("?"), on, []byte{0xbc, 0xc6})},

@@ -82,7 +82,7 @@ func TestImageScalingBandsAndDither(t *testing.T) {
 func TestImageErrors(t *testing.T) {
 	p := p80(t)
 	p.Image = ImageNone
-	if err := NewEncoder(p).Image(image.NewGray(image.Rect(0, 0, 8, 8))).Err(); err == nil || !strings.Contains(err.Error(), "prints no raster images") {
+	if err := NewEncoder(p).Image(image.NewGray(image.Rect(0, 0, 8, 8))).Err(); err == nil || !strings.Contains(err.Error(), "prints no images") {
 		t.Errorf("no-image profile: %v", err)
 	}
 	if err := NewEncoder(p80(t)).Image(image.NewGray(image.Rect(0, 0, 0, 8))).Err(); err == nil || !strings.Contains(err.Error(), "empty") {

@@ -17,12 +17,12 @@ func TestWidth(t *testing.T) {
 		{"合计", 4},
 		{"Total 合计 12", 13},
 		{"￥12.00", 7},
-		{"¥", 2},
+		{"¥", 1},    // printed through the code page (PC437 0x9d)
 		{"é·—①", 8}, // ambiguous East Asian Width: 2 columns in GB
 		{"😀", 1},    // printed as "?"
 		{"a\tb", 3}, // the tab prints as "?"
 		{"\xff", 1},
-		{"ｱ", 2}, // half-width katakana has a GB18030 code: 2 bytes or more
+		{"ｱ", 1}, // half-width katakana: not in GBK nor in PC437, printed as "?"
 	}
 	for _, tt := range tests {
 		if got := Width(tt.in); got != tt.want {

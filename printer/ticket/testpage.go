@@ -9,8 +9,12 @@ import (
 	"storeedge/sync/order"
 )
 
-// TestQRData is the content of the test page's QR code.
-const TestQRData = "storeedge test page"
+// TestQRData is the content of the test page's QR code, TestBarcodeData of
+// its CODE128 barcode.
+const (
+	TestQRData      = "storeedge test page"
+	TestBarcodeData = "TEST-2024"
+)
 
 // TestPage lays out a printer test page for profile p: the printer's name,
 // the profile, the time, column rulers in Font A, Chinese and Font B (each
@@ -59,7 +63,11 @@ func TestPage(p escpos.Profile, printerName string, now time.Time) []byte {
 	e.Invert(true).Line("反白 Inverted").Invert(false)
 	e.Size(1, 2).Line("倍高 Tall").Size(2, 1).Line("倍宽 Wide").Size(1, 1)
 	e.Align(escpos.Right).Line("右对齐 Right").Align(escpos.Left)
-	e.Align(escpos.Center).QR(TestQRData, 5).Align(escpos.Left)
+	e.Align(escpos.Center).QR(TestQRData, 5)
+	if p.Code128Fits(TestBarcodeData) {
+		e.Barcode128(TestBarcodeData)
+	}
+	e.Align(escpos.Left)
 	e.Feed(1).Cut(true)
 	return e.Bytes()
 }

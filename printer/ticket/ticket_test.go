@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
+	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
@@ -77,6 +78,52 @@ func golden(t *testing.T, path string, got []byte) {
 	}
 }
 
+// docsDir holds the committed pictures of the built-in tickets.
+const docsDir = "../../docs/tickets"
+
+// goldenPreview compares the picture of b with the PNG at path pixel by
+// pixel, or writes it with -update.
+func goldenPreview(t *testing.T, path string, b []byte, p escpos.Profile) {
+	t.Helper()
+	doc, err := escpos.DecodeFor(b, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := doc.Preview(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *update {
+		var buf bytes.Buffer
+		if err := png.Encode(&buf, img); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	defer f.Close()
+	want, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want.Bounds() != img.Bounds() {
+		t.Fatalf("%s is %v, the ticket's picture %v (check it, then run go test -update)", path, want.Bounds(), img.Bounds())
+	}
+	for y := range img.Bounds().Dy() {
+		for x := range img.Bounds().Dx() {
+			if r, _, _, _ := want.At(x, y).RGBA(); uint8(r>>8) != img.GrayAt(x, y).Y {
+				t.Fatalf("%s differs from the ticket's picture at %d,%d (check it, then run go test -update)", path, x, y)
+			}
+		}
+	}
+}
+
 func TestGolden(t *testing.T) {
 	o := fixture(t)
 	for _, pn := range []string{"58mm", "80mm"} {
@@ -94,6 +141,7 @@ func TestGolden(t *testing.T) {
 				base := filepath.Join("testdata", string(kind)+"-"+pn)
 				golden(t, base+".bin", b)
 				golden(t, base+".txt", []byte(doc.Dump()))
+				goldenPreview(t, filepath.Join(docsDir, string(kind)+"-"+pn+".png"), b, profile(t, pn))
 			})
 		}
 		t.Run("testpage-"+pn, func(t *testing.T) {
@@ -102,6 +150,7 @@ func TestGolden(t *testing.T) {
 			base := filepath.Join("testdata", "testpage-"+pn)
 			golden(t, base+".bin", b)
 			golden(t, base+".txt", []byte(doc.Dump()))
+			goldenPreview(t, filepath.Join(docsDir, "testpage-"+pn+".png"), b, profile(t, pn))
 		})
 	}
 }
@@ -243,12 +292,13 @@ func TestRenderErrors(t *testing.T) {
 	}
 }
 
-// colSlice returns the characters of s lying within columns [from, to).
-func colSlice(s string, from, to int) string {
+// colSlice returns the characters of s lying within columns [from, to) on
+// paper of p.
+func colSlice(p escpos.Profile, s string, from, to int) string {
 	var b strings.Builder
 	c := 0
 	for _, r := range s {
-		w := escpos.RuneWidth(r)
+		w := p.RuneWidth(r)
 		if c >= from && c+w <= to {
 			b.WriteRune(r)
 		}
@@ -298,7 +348,7 @@ func itemColumn(t *testing.T, kind order.Kind, doc *escpos.Doc, p escpos.Profile
 		if isRule(l) {
 			break
 		}
-		b.WriteString(colSlice(l, 0, width))
+		b.WriteString(colSlice(p, l, 0, width))
 	}
 	return strings.ReplaceAll(b.String(), " ", "")
 }
@@ -332,6 +382,7 @@ func TestTrickyOrders(t *testing.T) {
 		{"mixed chinese and latin", withItems(base,
 			item("宫保鸡丁 Kung Pao Chicken", "2", "36.00"), item("Café 拿铁 Latte", "1", "22.00"))},
 		{"yen signs", withItems(base, item("￥9.9特价鸡翅", "3", "29.70"), item("¥套餐 Set", "1", "15.00"))},
+		{"four-byte GB18030 and code page characters", withItems(base, item("㐀䶵古字 Señor Crêpe ñ", "1", "9.00"), item("€5 Café", "2", "10.00"))},
 		{"emoji", withItems(base, item("🍔 Burger 汉堡", "1", "25.00"), item("🔥辣翅😀", "2", "20.00"))},
 		{"sixty-character names", withItems(base,
 			item(strings.Repeat("超长名称", 15), "1", "88.00"),
@@ -357,7 +408,7 @@ func TestTrickyOrders(t *testing.T) {
 					col := itemColumn(t, kind, doc, p, tt.o)
 					at := 0
 					for _, it := range tt.o.Items {
-						want := strings.ReplaceAll(escpos.Printable(it.Name), " ", "")
+						want := strings.ReplaceAll(p.Printable(it.Name), " ", "")
 						i := strings.Index(col[at:], want)
 						if i < 0 {
 							t.Fatalf("item %q not found in order in the name column %q", want, col[at:])
