@@ -20,7 +20,7 @@ const (
 	flagMask = flagUncertain | flagEnqueued | flagUpdated | flagNextTry
 )
 
-var stateCodes = [...]State{Pending, Inflight, Done, Dead}
+var stateCodes = [...]State{Pending, Inflight, Done, Dead, Held, Dropped}
 
 func stateIndex(s State) int {
 	for i, v := range stateCodes {
@@ -35,7 +35,7 @@ func stateIndex(s State) int {
 //
 //	version byte (1)
 //	uvarint len + ID, uvarint len + Printer, uvarint len + Payload
-//	state byte (0 pending, 1 inflight, 2 done, 3 dead)
+//	state byte (0 pending, 1 inflight, 2 done, 3 dead, 4 held, 5 dropped)
 //	uvarint Attempts
 //	flags byte (uncertain, enqueued set, updated set, next try set)
 //	varint unix nanoseconds of Enqueued, Updated, NextTry (each only when set)

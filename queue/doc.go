@@ -16,6 +16,11 @@
 // Uncertain set, still at the head of its lane: it may already have been
 // printed, so whoever prints it again can mark the ticket as a reprint.
 //
+// Next to the database file "<path>" the queue keeps "<path>.lock", locked
+// by the process that has the queue open, and, only while Compact runs,
+// "<path>.compact", the copy that replaces the database. A full disk makes
+// changes fail with ErrDiskFull and leaves everything committed in place.
+//
 // Layout of the database:
 //
 //	meta       "schema" -> schema version

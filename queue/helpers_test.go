@@ -105,6 +105,9 @@ func (h *harness) crash() {
 	if err := h.q.db.Close(); err != nil {
 		h.t.Fatalf("raw close: %v", err)
 	}
+	if err := h.q.lock.release(); err != nil {
+		h.t.Fatalf("release lock: %v", err)
+	}
 	h.open()
 	h.check()
 }
@@ -217,6 +220,12 @@ func countJobs(jobs []Job) Stats {
 		case Dead:
 			ls.Dead++
 			st.Dead++
+		case Held:
+			ls.Held++
+			st.Held++
+		case Dropped:
+			ls.Dropped++
+			st.Dropped++
 		}
 		st.Lanes[j.Printer] = ls
 	}
@@ -224,7 +233,8 @@ func countJobs(jobs []Job) Stats {
 }
 
 func statsEqual(a, b Stats) bool {
-	if a.Pending != b.Pending || a.Inflight != b.Inflight || a.Done != b.Done || a.Dead != b.Dead || len(a.Lanes) != len(b.Lanes) {
+	if a.Pending != b.Pending || a.Inflight != b.Inflight || a.Done != b.Done || a.Dead != b.Dead ||
+		a.Held != b.Held || a.Dropped != b.Dropped || len(a.Lanes) != len(b.Lanes) {
 		return false
 	}
 	for k, v := range a.Lanes {
@@ -240,7 +250,7 @@ func checkTx(tx *bolt.Tx) error {
 		printer string
 		seq     uint64
 	}
-	counts := map[string][4]uint64{}
+	counts := map[string][len(stateCodes)]uint64{}
 	seqs := map[uint64]string{}
 	recent := map[string]string{}
 	lanes := map[laneKey]string{}
@@ -329,11 +339,12 @@ func checkTx(tx *bolt.Tx) error {
 	n = 0
 	err = tx.Bucket(bCounts).ForEach(func(k, v []byte) error {
 		n++
-		c := counts[string(k)]
-		for i := range 4 {
-			if getU64(v[i*8:]) != c[i] {
-				return fmt.Errorf("counters of %q = %x, full count %v", k, v, c)
-			}
+		c, err := decodeCounts(k, v)
+		if err != nil {
+			return err
+		}
+		if c != counts[string(k)] {
+			return fmt.Errorf("counters of %q = %v, full count %v", k, c, counts[string(k)])
 		}
 		return nil
 	})

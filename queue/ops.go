@@ -91,7 +91,8 @@ func (q *Queue) Enqueue(jobs ...Job) (added []bool, err error) {
 // only if it is Pending and due (NextTry not in the future) or Inflight with
 // an expired lease. The leased job is Inflight with Attempts incremented
 // and NextTry at the end of the lease; a job whose earlier lease expired is
-// marked Uncertain. The change is on disk before Lease returns.
+// marked Uncertain (or, with Options.HoldUncertain, Held and skipped). The
+// change is on disk before Lease returns.
 func (q *Queue) Lease(printer string, d time.Duration) (Job, bool, error) {
 	if err := checkPrinter(printer); err != nil {
 		return Job{}, false, fmt.Errorf("lease: %w", err)
@@ -118,9 +119,26 @@ func (q *Queue) Lease(printer string, d time.Duration) (Job, bool, error) {
 	)
 	err = q.write(func(s *store) error {
 		leased, ok = Job{}, false
-		old, found, err := s.head(printer)
-		if err != nil || !found || old.NextTry.After(s.now) {
-			return err
+		var (
+			old   Job
+			found bool
+			err   error
+		)
+		for {
+			old, found, err = s.head(printer)
+			if err != nil || !found || old.NextTry.After(s.now) {
+				return err
+			}
+			if old.State != Inflight || !q.opt.HoldUncertain {
+				break
+			}
+			// The previous holder may have printed it: a person decides.
+			held := old
+			held.State, held.Uncertain, held.NextTry, held.Updated = Held, true, time.Time{}, s.now
+			held.LastError = "lease expired without an acknowledgement"
+			if err := s.replace(old, held); err != nil {
+				return err
+			}
 		}
 		nu := old
 		if old.State == Inflight {
@@ -183,12 +201,14 @@ func wrongState(j Job, want string) error {
 }
 
 // Ack marks an Inflight job Done. Acknowledging a Done job again is a no-op.
+// A Held job whose late acknowledgement arrives is Done as well: the
+// printer confirmed it, so nobody needs to decide.
 func (q *Queue) Ack(id string) error {
 	return q.change("ack", id, func(s *store, j Job) (Job, bool, error) {
 		switch j.State {
 		case Done:
 			return j, false, nil
-		case Inflight:
+		case Inflight, Held:
 		default:
 			return j, false, wrongState(j, "inflight")
 		}
@@ -206,9 +226,13 @@ func causeText(cause error) string {
 }
 
 // Nack returns an Inflight job to the head of its lane as Pending, not to
-// be leased before next (zero = at once), and records cause.
+// be leased before next (zero = at once), and records cause. A job that
+// was Held meanwhile stays Held for a person to decide.
 func (q *Queue) Nack(id string, cause error, next time.Time) error {
 	return q.change("nack", id, func(s *store, j Job) (Job, bool, error) {
+		if j.State == Held {
+			return j, false, nil
+		}
 		if j.State != Inflight {
 			return j, false, wrongState(j, "inflight")
 		}
@@ -222,15 +246,15 @@ func (q *Queue) Nack(id string, cause error, next time.Time) error {
 	})
 }
 
-// Kill marks a Pending or Inflight job Dead after a permanent error,
-// taking it out of its lane. Killing a Dead job again is a no-op.
+// Kill marks a Pending, Inflight or Held job Dead after a permanent
+// error, taking it out of its lane. Killing a Dead job again is a no-op.
 func (q *Queue) Kill(id string, cause error) error {
 	return q.change("kill", id, func(s *store, j Job) (Job, bool, error) {
 		switch j.State {
 		case Dead:
 			return j, false, nil
-		case Done:
-			return j, false, wrongState(j, "pending or inflight")
+		case Done, Dropped:
+			return j, false, wrongState(j, "pending, inflight or held")
 		}
 		j.State = Dead
 		j.NextTry = time.Time{}
@@ -239,12 +263,12 @@ func (q *Queue) Kill(id string, cause error) error {
 	})
 }
 
-// Retry puts a Dead job back as Pending at the end of its lane (new Seq),
-// due at once.
+// Retry puts a Dead or Dropped job back as Pending at the end of its lane
+// (new Seq), due at once.
 func (q *Queue) Retry(id string) error {
 	return q.change("retry", id, func(s *store, j Job) (Job, bool, error) {
-		if j.State != Dead {
-			return j, false, wrongState(j, "dead")
+		if j.State != Dead && j.State != Dropped {
+			return j, false, wrongState(j, "dead or dropped")
 		}
 		seq, err := s.nextSeq()
 		if err != nil {
@@ -253,6 +277,44 @@ func (q *Queue) Retry(id string) error {
 		j.State = Pending
 		j.Seq = seq
 		j.NextTry = s.now
+		return j, true, nil
+	})
+}
+
+// Release puts a Held job back in its lane as Pending at its old place
+// (its Seq), due at once and still Uncertain, so it prints next with the
+// reprint mark.
+func (q *Queue) Release(id string) error {
+	return q.change("release", id, func(s *store, j Job) (Job, bool, error) {
+		if j.State != Held {
+			return j, false, wrongState(j, "held")
+		}
+		j.State = Pending
+		j.Uncertain = true
+		j.NextTry = s.now
+		return j, true, nil
+	})
+}
+
+// Drop takes a Pending, Held or Dead job out of its lane for good because a
+// person decided so: it becomes Dropped with reason recorded, is kept for
+// reprint like a Done job, and can be brought back with Retry. Dropping a
+// Dropped job again is a no-op.
+func (q *Queue) Drop(id string, reason string) error {
+	return q.change("drop", id, func(s *store, j Job) (Job, bool, error) {
+		switch j.State {
+		case Dropped:
+			return j, false, nil
+		case Pending, Held, Dead:
+		default:
+			return j, false, wrongState(j, "pending, held or dead")
+		}
+		j.State = Dropped
+		j.NextTry = time.Time{}
+		j.LastError = "dropped"
+		if reason != "" {
+			j.LastError = "dropped: " + reason
+		}
 		return j, true, nil
 	})
 }
@@ -275,7 +337,7 @@ func (q *Queue) Move(id string, printer string) error {
 	})
 }
 
-// Reprint copies a Done or Dead job into a new Pending job "<id>#r<N>"
+// Reprint copies a Done, Dead or Dropped job into a new Pending job "<id>#r<N>"
 // (N = 1, 2, ... the first unused) at the end of the lane of printer
 // (empty = the original printer). The copy is Uncertain, so its ticket
 // carries the reprint mark. It returns the new job.
@@ -295,8 +357,8 @@ func (q *Queue) Reprint(id string, printer string) (Job, error) {
 		if err != nil {
 			return err
 		}
-		if src.State != Done && src.State != Dead {
-			return wrongState(src, "done or dead")
+		if src.State != Done && src.State != Dead && src.State != Dropped {
+			return wrongState(src, "done, dead or dropped")
 		}
 		var newID string
 		for n := 1; ; n++ {

@@ -19,13 +19,13 @@ type Filter struct {
 
 // Stats counts jobs by state, in total and per lane.
 type Stats struct {
-	Pending, Inflight, Done, Dead int
-	Lanes                         map[string]LaneStats
+	Pending, Inflight, Done, Dead, Held, Dropped int
+	Lanes                                        map[string]LaneStats
 }
 
 // LaneStats counts the jobs of one lane by state.
 type LaneStats struct {
-	Pending, Inflight, Done, Dead int
+	Pending, Inflight, Done, Dead, Held, Dropped int
 }
 
 // Get returns the job with the given ID, or an error wrapping ErrNotFound.
@@ -136,20 +136,25 @@ func (q *Queue) Stats() (Stats, error) {
 	st := Stats{Lanes: map[string]LaneStats{}}
 	err := q.read(func(s *store) error {
 		return s.tx.Bucket(bCounts).ForEach(func(k, v []byte) error {
-			if len(v) != 32 {
-				return fmt.Errorf("counters of lane %q: bad record length %d", k, len(v))
+			c, err := decodeCounts(k, v)
+			if err != nil {
+				return err
 			}
 			ls := LaneStats{
-				Pending:  int(getU64(v[0:])),
-				Inflight: int(getU64(v[8:])),
-				Done:     int(getU64(v[16:])),
-				Dead:     int(getU64(v[24:])),
+				Pending:  int(c[0]),
+				Inflight: int(c[1]),
+				Done:     int(c[2]),
+				Dead:     int(c[3]),
+				Held:     int(c[4]),
+				Dropped:  int(c[5]),
 			}
 			st.Lanes[string(k)] = ls
 			st.Pending += ls.Pending
 			st.Inflight += ls.Inflight
 			st.Done += ls.Done
 			st.Dead += ls.Dead
+			st.Held += ls.Held
+			st.Dropped += ls.Dropped
 			return nil
 		})
 	})
@@ -159,10 +164,10 @@ func (q *Queue) Stats() (Stats, error) {
 	return st, nil
 }
 
-// Prune deletes Done jobs whose last change is older than KeepDone, and
-// forgets the IDs of jobs pruned more than DedupeFor ago. It returns the
-// number of jobs deleted. Pending, Inflight and Dead jobs are never
-// deleted.
+// Prune deletes Done and Dropped jobs whose last change is older than
+// KeepDone, and forgets the IDs of jobs pruned more than DedupeFor ago. It
+// returns the number of jobs deleted. Pending, Inflight, Held and Dead jobs
+// are never deleted.
 func (q *Queue) Prune() (removed int, err error) {
 	var forgotten int
 	err = q.write(func(s *store) error {
@@ -175,7 +180,7 @@ func (q *Queue) Prune() (removed int, err error) {
 			if err != nil {
 				return err
 			}
-			if j.State == Done {
+			if j.State == Done || j.State == Dropped {
 				old = append(old, j)
 			}
 		}

@@ -1,7 +1,6 @@
 package queue
 
 import (
-	"bytes"
 	"encoding/binary"
 	"fmt"
 	"time"
@@ -132,6 +131,23 @@ func (s *store) remove(j Job) error {
 	return s.tx.Bucket(bJobs).Delete([]byte(j.ID))
 }
 
+// countsLen is the length of a counters record: one big-endian uint64 per
+// state, in stateCodes order. Records written before the held and dropped
+// states existed are 32 bytes long and read as if padded with zeros.
+const countsLen = 8 * len(stateCodes)
+
+// decodeCounts reads a counters record.
+func decodeCounts(printer, v []byte) ([len(stateCodes)]uint64, error) {
+	var c [len(stateCodes)]uint64
+	if len(v) != countsLen && len(v) != 32 {
+		return c, fmt.Errorf("counters of lane %q: bad record length %d", printer, len(v))
+	}
+	for i := range len(v) / 8 {
+		c[i] = getU64(v[i*8:])
+	}
+	return c, nil
+}
+
 // count adds delta to the counter of (printer, state).
 func (s *store) count(printer string, st State, delta int) error {
 	si := stateIndex(st)
@@ -140,22 +156,26 @@ func (s *store) count(printer string, st State, delta int) error {
 	}
 	b := s.tx.Bucket(bCounts)
 	key := []byte(printer)
-	cur := make([]byte, 32)
+	var cur [len(stateCodes)]uint64
 	if v := b.Get(key); v != nil {
-		if len(v) != 32 {
-			return fmt.Errorf("counters of lane %q: bad record length %d", printer, len(v))
+		var err error
+		if cur, err = decodeCounts(key, v); err != nil {
+			return err
 		}
-		copy(cur, v)
 	}
-	c := int64(getU64(cur[si*8:])) + int64(delta)
+	c := int64(cur[si]) + int64(delta)
 	if c < 0 {
 		return fmt.Errorf("counters of lane %q: %s count would drop below zero", printer, st)
 	}
-	binary.BigEndian.PutUint64(cur[si*8:], uint64(c))
-	if bytes.Equal(cur, make([]byte, 32)) {
+	cur[si] = uint64(c)
+	if cur == [len(stateCodes)]uint64{} {
 		return b.Delete(key)
 	}
-	return b.Put(key, cur)
+	rec := make([]byte, countsLen)
+	for i, n := range cur {
+		binary.BigEndian.PutUint64(rec[i*8:], n)
+	}
+	return b.Put(key, rec)
 }
 
 // head returns the oldest job of a lane, if any.
@@ -188,9 +208,9 @@ func (s *store) nextSeq() (uint64, error) {
 	return n, nil
 }
 
-// recoverInflight turns every Inflight job into an uncertain Pending job
-// that can be leased at once.
-func (s *store) recoverInflight() (int, error) {
+// recoverInflight turns every Inflight job into an uncertain job: Pending
+// and leasable at once, or Held out of its lane when hold is set.
+func (s *store) recoverInflight(hold bool) (int, error) {
 	var ids []string
 	err := s.tx.Bucket(bInflight).ForEach(func(k, _ []byte) error {
 		ids = append(ids, string(k))
@@ -212,6 +232,10 @@ func (s *store) recoverInflight() (int, error) {
 		nu.Uncertain = true
 		nu.NextTry = s.now
 		nu.Updated = s.now
+		if hold {
+			nu.State = Held
+			nu.NextTry = time.Time{}
+		}
 		if err := s.replace(old, nu); err != nil {
 			return 0, fmt.Errorf("recover in-flight job: %w", err)
 		}
