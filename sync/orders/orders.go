@@ -42,6 +42,17 @@ type Queue interface {
 type Store struct {
 	ID   string
 	Name string
+	// Key is the id the platform knows the store by (a Wangdiantong
+	// shop_no), when it is not ID. Orders come back carrying it and are
+	// filed under ID.
+	Key string
+}
+
+func (s Store) key() string {
+	if s.Key != "" {
+		return s.Key
+	}
+	return s.ID
 }
 
 // Options configure a Poller.
@@ -58,7 +69,12 @@ type Options struct {
 	Overlap  time.Duration // each window starts this far before the last one ended; default 2 m
 	Lookback time.Duration // the first window of a store starts this far back; default 1 h
 	MaxSpan  time.Duration // longest window asked in one go; default 24 h
-	OnChange func()
+	// Rescan is how far back a periodic deeper poll reaches, every
+	// RescanEvery, for orders the platform lists later than Overlap allows
+	// for; dedupe keeps the re-read from printing twice. Defaults 30 m / 10 m.
+	Rescan      time.Duration
+	RescanEvery time.Duration
+	OnChange    func()
 	// EventPrefix gives the job id prefix of an order event, to tell whether
 	// an order's tickets were made before it was cancelled.
 	EventPrefix func(o *order.Order, ev order.Event) string
@@ -78,11 +94,23 @@ type Poller struct {
 	opt Options
 	log *slog.Logger
 
-	mu       sync.Mutex
-	health   Health
-	seenDay  string
-	seen     map[string]struct{}
-	failures int
+	mu        sync.Mutex
+	health    Health
+	seenDay   string
+	seen      map[string]struct{}
+	failures  int
+	rescanned map[string]time.Time // last deeper poll per store
+	kick      chan struct{}
+}
+
+// Trigger asks for a poll now instead of at the next interval (a push
+// message said something changed). Triggers while a poll runs coalesce
+// into one more poll.
+func (p *Poller) Trigger() {
+	select {
+	case p.kick <- struct{}{}:
+	default:
+	}
 }
 
 // New checks the options and fills defaults.
@@ -105,11 +133,14 @@ func New(opt Options) (*Poller, error) {
 	def(&opt.Overlap, 2*time.Minute)
 	def(&opt.Lookback, time.Hour)
 	def(&opt.MaxSpan, 24*time.Hour)
+	def(&opt.Rescan, 30*time.Minute)
+	def(&opt.RescanEvery, 10*time.Minute)
 	return &Poller{
 		opt:    opt,
 		log:    opt.Logger.With("platform", opt.Platform),
 		health: Health{State: "starting"},
 		seen:   map[string]struct{}{},
+		kick:   make(chan struct{}, 1),
 	}, nil
 }
 
@@ -143,6 +174,8 @@ func (p *Poller) Run(ctx context.Context) error {
 			t.Stop()
 			return nil
 		case <-t.C:
+		case <-p.kick:
+			t.Stop()
 		}
 	}
 }
@@ -187,6 +220,19 @@ func (p *Poller) pollStore(ctx context.Context, st Store) error {
 			return fmt.Errorf("cursor %q is not a time: %w", cur, err)
 		}
 		from = last.Add(-p.opt.Overlap)
+		if last.After(now.Add(p.opt.Overlap)) {
+			// The PC's clock went back behind the cursor (set by hand, a
+			// dead CMOS battery): read the recent past again rather than
+			// waiting for the clock to catch up with a time it never saw.
+			p.log.Warn("clock is behind the last poll; re-reading recent orders",
+				"store", st.ID, "cursor", cur, "now", now.UTC().Format(time.RFC3339))
+			from = now.Add(-p.opt.Rescan)
+		}
+		if p.rescanDue(st.ID, now) {
+			if deep := now.Add(-p.opt.Rescan); deep.Before(from) {
+				from = deep
+			}
+		}
 	}
 	for from.Before(now) {
 		to := now
@@ -207,8 +253,30 @@ func (p *Poller) pollStore(ctx context.Context, st Store) error {
 	return nil
 }
 
+// rescanDue reports whether the store's periodic deeper poll is due now, and
+// if so records it as done.
+func (p *Poller) rescanDue(store string, now time.Time) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.rescanned == nil {
+		p.rescanned = map[string]time.Time{}
+	}
+	last, ok := p.rescanned[store]
+	if !ok {
+		// The first poll after start already reaches back Overlap; count
+		// the period from here.
+		p.rescanned[store] = now
+		return false
+	}
+	if now.Sub(last) < p.opt.RescanEvery {
+		return false
+	}
+	p.rescanned[store] = now
+	return true
+}
+
 func (p *Poller) pollWindow(ctx context.Context, st Store, from, to time.Time) error {
-	list, srcErr := p.opt.Source.Orders(ctx, st.ID, from, to)
+	list, srcErr := p.opt.Source.Orders(ctx, st.key(), from, to)
 	if srcErr != nil && len(list) == 0 {
 		return srcErr
 	}
@@ -217,6 +285,9 @@ func (p *Poller) pollWindow(ctx context.Context, st Store, from, to time.Time) e
 	var bad []error
 	for i := range list {
 		o := &list[i]
+		if st.Key != "" && o.StoreID == st.Key {
+			o.StoreID = st.ID
+		}
 		if o.StoreID != st.ID {
 			// A platform answering with another store's order is a filter
 			// failure upstream: never print it on this store's printers.
@@ -233,7 +304,7 @@ func (p *Poller) pollWindow(ctx context.Context, st Store, from, to time.Time) e
 			continue
 		}
 		p.markSeen(o)
-		ev, ok, err := p.event(o)
+		ev, ok, err := Decide(o, p.opt.Queue, p.opt.EventPrefix)
 		if err != nil {
 			return err
 		}
@@ -267,15 +338,17 @@ func (p *Poller) pollWindow(ctx context.Context, st Store, from, to time.Time) e
 	return srcErr
 }
 
-// event is the one table from an order's status to the event that prints:
+// Decide is the one table from an order's status to the event that prints:
 // paid orders print their tickets; an order cancelled or refunded after its
-// tickets were made prints a cancel ticket; every other status is only seen.
-func (p *Poller) event(o *order.Order) (order.Event, bool, error) {
+// tickets were made prints a cancel ticket; every other status is only
+// seen (ok false). Every source of orders (the pull loops, the local push
+// API) decides through it.
+func Decide(o *order.Order, q interface{ HasPrefix(string) (bool, error) }, prefix func(*order.Order, order.Event) string) (order.Event, bool, error) {
 	switch o.Status {
 	case order.StatusPaid:
 		return order.EventNew, true, nil
 	case order.StatusCancelled, order.StatusRefunded:
-		had, err := p.opt.Queue.HasPrefix(p.opt.EventPrefix(o, order.EventNew))
+		had, err := q.HasPrefix(prefix(o, order.EventNew))
 		if err != nil {
 			return "", false, fmt.Errorf("order %s: %w", o.ID, err)
 		}

@@ -229,3 +229,54 @@ func sorted(s []string) []string {
 	}
 	return out
 }
+
+func TestLateOrderIsFoundByTheDeeperPoll(t *testing.T) {
+	s := newSetup(t)
+	start := s.clk.t
+	poll := func() {
+		t.Helper()
+		if err := s.p.PollOnce(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	poll() // first poll; cursor now at start
+	// Every 30 s for 12 minutes; an order updated at start+1m is listed by
+	// the platform only from start+8m on, long after its windows passed.
+	late := mk("1", "LATE", order.StatusPaid, start.Add(time.Minute))
+	for i := 1; i <= 24; i++ {
+		s.clk.t = start.Add(time.Duration(i) * 30 * time.Second)
+		if s.clk.t.Sub(start) == 8*time.Minute {
+			s.src.orders = append(s.src.orders, late)
+		}
+		poll()
+	}
+	ids := s.ids(t)
+	if len(ids) != 2 || !strings.Contains(ids[0], "/LATE/") {
+		t.Fatalf("jobs = %v, want the late order's receipt and kitchen ticket", ids)
+	}
+	// And once only, however many deeper polls follow.
+	for i := 25; i <= 70; i++ {
+		s.clk.t = start.Add(time.Duration(i) * 30 * time.Second)
+		poll()
+	}
+	if got := len(s.ids(t)); got != 2 {
+		t.Fatalf("%d jobs after more deeper polls, want 2", got)
+	}
+}
+
+func TestClockSetBackKeepsPolling(t *testing.T) {
+	s := newSetup(t)
+	start := s.clk.t
+	if err := s.p.PollOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	// The clock jumps back a day; an order arrives "now" on that clock.
+	s.clk.t = start.Add(-24 * time.Hour)
+	s.src.orders = []order.Order{mk("1", "AFTER", order.StatusPaid, s.clk.t.Add(-10*time.Second))}
+	if err := s.p.PollOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if ids := s.ids(t); len(ids) != 2 {
+		t.Fatalf("jobs = %v, want the order seen after the clock went back", ids)
+	}
+}

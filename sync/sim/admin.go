@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
+	"time"
 
 	"storeedge/sync/order"
 	"storeedge/sync/youzan"
@@ -72,22 +74,69 @@ func (s *Sim) adminList(w http.ResponseWriter, r *http.Request) {
 func (s *Sim) adminAdd(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		StoreID string `json:"store_id"`
+		Age     string `json:"age"` // an order last updated this long ago (a late order)
 	}
 	if err := decodeAdmin(r, &req); err != nil {
 		adminError(w, http.StatusBadRequest, "%v", err)
 		return
+	}
+	var age time.Duration
+	if req.Age != "" {
+		var err error
+		if age, err = time.ParseDuration(req.Age); err != nil || age < 0 {
+			adminError(w, http.StatusBadRequest, "body: age %q is not a duration like 10m", req.Age)
+			return
+		}
 	}
 	if req.StoreID == "" {
 		s.mu.Lock()
 		req.StoreID = s.opt.Stores[s.rng.IntN(len(s.opt.Stores))].ID
 		s.mu.Unlock()
 	}
-	t, err := s.AddOrder(req.StoreID)
+	t, err := s.AddLateOrder(req.StoreID, age)
 	if err != nil {
 		adminError(w, http.StatusBadRequest, "%v", err)
 		return
 	}
 	writeJSON(w, http.StatusCreated, view(t))
+}
+
+// adminScenario is POST /admin/scenario with any of {"lag":"30s",
+// "clock_skew":"-10m","latency":"2s","push_url":"http://..."}: faults and
+// settings that stay until changed ("push_url":"" stops pushing).
+func (s *Sim) adminScenario(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Lag       *string `json:"lag"`
+		ClockSkew *string `json:"clock_skew"`
+		Latency   *string `json:"latency"`
+		PushURL   *string `json:"push_url"`
+	}
+	if err := decodeAdmin(r, &req); err != nil {
+		adminError(w, http.StatusBadRequest, "%v", err)
+		return
+	}
+	if req.PushURL != nil {
+		if u, err := url.Parse(*req.PushURL); *req.PushURL != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
+			adminError(w, http.StatusBadRequest, "body: push_url %q is not an http:// or https:// URL", *req.PushURL)
+			return
+		}
+		s.SetPushURL(*req.PushURL)
+	}
+	parse := func(name string, v *string, set func(time.Duration)) bool {
+		if v == nil {
+			return true
+		}
+		d, err := time.ParseDuration(*v)
+		if err != nil || (d < 0 && name != "clock_skew") {
+			adminError(w, http.StatusBadRequest, "body: %s %q is not a duration like 30s", name, *v)
+			return false
+		}
+		set(d)
+		return true
+	}
+	if parse("lag", req.Lag, s.SetLag) && parse("clock_skew", req.ClockSkew, s.SetClockSkew) && parse("latency", req.Latency, s.SetLatency) {
+		w.WriteHeader(http.StatusNoContent)
+	}
 }
 
 // adminStatus is POST /admin/trades/{tid}/status with {"status":"...",

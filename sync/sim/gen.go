@@ -182,10 +182,16 @@ func (s *Sim) generate(st Store, now time.Time) *Trade {
 		RemarkInfo:  youzan.RemarkInfo{BuyerMessage: note},
 		Orders:      lines,
 	}
+	if s.opt.Chain {
+		// A branch's order: the branch is the shop, named by node_kdt_id.
+		info.OrderInfo.OfflineID, info.OrderInfo.NodeKdtID = "", youzan.Long(st.ID)
+		info.OrderInfo.OrderTags.IsMultiStore = false
+	}
 	t := &Trade{TID: tid, StoreID: st.ID, Status: info.OrderInfo.Status, Created: created.Truncate(time.Second),
 		Updated: now.Truncate(time.Second), Info: info}
 	s.trades = append(s.trades, t)
 	s.byTID[tid] = t
+	s.queuePush(t, "trade_TradeBuyerPay")
 	s.log.Debug("sim order created", "tid", tid, "store", st.ID, "payment", string(info.PayInfo.Payment))
 	return t
 }

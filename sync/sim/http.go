@@ -22,6 +22,8 @@ import (
 const (
 	APITradesSoldGet = "youzan.trades.sold.get"
 	APIToken         = "auth.token"
+	APIOfflineSearch = "youzan.multistore.offline.search"
+	APIChainOrgs     = "youzan.shop.chain.descendent.organization.list"
 )
 
 // CodeBadParam answers a parameter outside its documented range or
@@ -34,6 +36,8 @@ const CodeBadParam = 106000001
 // apiVersions lists the APIs served and their versions.
 var apiVersions = map[string][]string{
 	APITradesSoldGet: {"4.0.0", "4.0.1", "4.0.2", "4.0.3", "4.0.4"},
+	APIOfflineSearch: {"3.0.0"},
+	APIChainOrgs:     {"1.0.1"},
 }
 
 // queryStatuses are the values the status parameter takes.
@@ -43,13 +47,18 @@ var queryStatuses = []string{"WAIT_BUYER_PAY", "WAIT_SELLER_SEND_GOODS", "WAIT_B
 const maxRequest = 1 << 20
 
 // Handler serves the platform endpoints (POST /auth/token, POST
-// /api/{api}/{version}) and the admin endpoints (GET /admin/trades, POST
+// /api/{api}/{version}, the Wangdiantong and Hiding endpoints) and the
+// admin endpoints (GET /admin/trades, POST
 // /admin/trades, POST /admin/trades/{tid}/status, POST /admin/faults, POST
 // /admin/tokens/revoke, GET /admin/stores, GET /admin/calls).
 func (s *Sim) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/auth/token", s.handleToken)
 	mux.HandleFunc("/api/", s.handleAPI)
+	mux.HandleFunc("/openapi2/{name}", s.handleWDT)
+	mux.HandleFunc("/openapi/{name}", s.handleWDT)
+	s.stockRoutes(mux)
+	mux.HandleFunc("POST /admin/scenario", s.adminScenario)
 	mux.HandleFunc("GET /admin/trades", s.adminList)
 	mux.HandleFunc("POST /admin/trades", s.adminAdd)
 	mux.HandleFunc("POST /admin/trades/{tid}/status", s.adminStatus)
@@ -120,6 +129,13 @@ func (s *Sim) writeFault(w http.ResponseWriter, code int) {
 	switch {
 	case code >= 500 && code <= 599:
 		http.Error(w, http.StatusText(code), code)
+	case code == FaultTruncated:
+		b := fmt.Appendf(nil, `{"success":true,"code":200,"message":"successful","data":{"total_results":1,"full_order_info_list":[{"full_order_info":{"order_info":{"tid":"E1"}}}]}}`)
+		w.Header().Set("Content-Type", "application/json;charset=UTF-8")
+		_, _ = w.Write(b[:len(b)/2])
+	case code == FaultMalformed:
+		w.Header().Set("Content-Type", "text/html")
+		_, _ = w.Write([]byte("<html><body>502 Bad Gateway</body></html>"))
 	case code == youzan.CodeRequestLimited || code == youzan.CodeRateLimited:
 		writeJSON(w, http.StatusOK, map[string]any{"code": code, "msg": "请求被限流"})
 	case (code >= 4000 && code <= 4999) || code == youzan.CodeSystemError:
@@ -153,6 +169,7 @@ func mediaType(r *http.Request) string {
 // handleToken is POST /auth/token for a self-built app's silent grant.
 func (s *Sim) handleToken(w http.ResponseWriter, r *http.Request) {
 	s.count(APIToken)
+	s.setDate(w)
 	if r.Method != http.MethodPost {
 		s.gwError(w, youzan.CodeRefused, gatewayWords[youzan.CodeRefused])
 		return
@@ -192,48 +209,67 @@ func (s *Sim) handleToken(w http.ResponseWriter, r *http.Request) {
 	case req.AuthorizeType != "silent":
 		s.bizError(w, youzan.CodeWrongAppType, fmt.Sprintf("自用型应用只支持 authorize_type=silent, 收到 %q", req.AuthorizeType))
 		return
-	case string(req.GrantID) != s.opt.KdtID:
+	case !s.grantable(string(req.GrantID)):
 		s.bizError(w, youzan.CodeNoClient, fmt.Sprintf("授权关系不存在: grant_id %q", string(req.GrantID)))
 		return
 	}
-	td := s.issueToken(req.Refresh)
+	td := s.issueToken(string(req.GrantID), req.Refresh)
 	writeJSON(w, http.StatusOK, map[string]any{"success": true, "code": youzan.CodeOK, "data": td, "message": nil})
 }
 
-// issueToken returns the shop's current token, or a new one (revoking the
-// old) when refresh is set or the current one is no longer valid.
-func (s *Sim) issueToken(refresh bool) youzan.TokenData {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	now := s.now()
-	exp, ok := s.tokens[s.current]
-	if refresh || !ok || s.revoked[s.current] || !now.Before(exp) {
-		if s.current != "" {
-			s.revoked[s.current] = true
-		}
-		s.current = fmt.Sprintf("%016x%016x", s.rng.Uint64(), s.rng.Uint64())
-		exp = now.Add(s.opt.TokenTTL)
-		s.tokens[s.current] = exp
-		s.log.Debug("sim token issued", "refresh", refresh, "expires", exp)
+// grantable reports whether the app may get a token for kdt_id: the shop
+// (or chain HQ) that installed it, and in a chain each branch.
+func (s *Sim) grantable(kdtID string) bool {
+	if kdtID == s.opt.KdtID {
+		return true
 	}
-	return youzan.TokenData{Expires: exp.UnixMilli(), Scope: "trade", AccessToken: s.current, AuthorityID: youzan.Long(s.opt.KdtID)}
+	_, ok := s.index[kdtID]
+	return ok && s.opt.Chain
 }
 
-// checkToken returns the gateway code for tok, or 0 when it is valid.
-func (s *Sim) checkToken(tok string) int {
+// issued is a token: its kdt_id and its expiry.
+type issued struct {
+	grant string
+	exp   time.Time
+}
+
+// issueToken returns the current token of kdt_id grant, or a new one
+// (revoking the old) when refresh is set or the current one is no longer
+// valid.
+func (s *Sim) issueToken(grant string, refresh bool) youzan.TokenData {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.clock()
+	cur := s.current[grant]
+	tok, ok := s.tokens[cur]
+	if refresh || !ok || s.revoked[cur] || !now.Before(tok.exp) {
+		if cur != "" {
+			s.revoked[cur] = true
+		}
+		cur = fmt.Sprintf("%016x%016x", s.rng.Uint64(), s.rng.Uint64())
+		tok = issued{grant: grant, exp: now.Add(s.opt.TokenTTL)}
+		s.current[grant], s.tokens[cur] = cur, tok
+		s.log.Debug("sim token issued", "grant_id", grant, "refresh", refresh, "expires", tok.exp)
+	}
+	return youzan.TokenData{Expires: tok.exp.UnixMilli(), Scope: "trade", AccessToken: cur, AuthorityID: youzan.Long(grant)}
+}
+
+// checkToken returns the gateway code for tok, or 0 and the token's kdt_id
+// when it is valid.
+func (s *Sim) checkToken(tok string) (int, string) {
 	if tok == "" {
-		return youzan.CodeTokenMissing
+		return youzan.CodeTokenMissing, ""
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	exp, ok := s.tokens[tok]
+	t, ok := s.tokens[tok]
 	switch {
 	case !ok:
-		return youzan.CodeTokenUnknown
-	case s.revoked[tok] || !s.now().Before(exp):
-		return youzan.CodeTokenExpired
+		return youzan.CodeTokenUnknown, ""
+	case s.revoked[tok] || !s.clock().Before(t.exp):
+		return youzan.CodeTokenExpired, ""
 	}
-	return 0
+	return 0, t.grant
 }
 
 // handleAPI is POST /api/{api}/{version}?access_token=...
@@ -242,6 +278,7 @@ func (s *Sim) handleAPI(w http.ResponseWriter, r *http.Request) {
 	if api != "" {
 		s.count(api)
 	}
+	s.setDate(w)
 	if api == "" || version == "" || strings.Contains(version, "/") {
 		s.gwError(w, youzan.CodeBadPath, gatewayWords[youzan.CodeBadPath])
 		return
@@ -266,11 +303,19 @@ func (s *Sim) handleAPI(w http.ResponseWriter, r *http.Request) {
 	}
 	// The token counts only in the query string; one in an Authorization
 	// header or in the body is as good as none.
-	if code := s.checkToken(r.URL.Query().Get("access_token")); code != 0 {
+	code, grant := s.checkToken(r.URL.Query().Get("access_token"))
+	if code != 0 {
 		s.gwError(w, code, gatewayWords[code])
 		return
 	}
-	s.tradesSoldGet(w, params)
+	switch api {
+	case APITradesSoldGet:
+		s.tradesSoldGet(w, grant, params)
+	case APIOfflineSearch:
+		s.offlineSearch(w, grant, params)
+	case APIChainOrgs:
+		s.chainOrgs(w, grant, params)
+	}
 }
 
 // paramError is a refused parameter: a gateway 5001 or a business error.
@@ -378,7 +423,7 @@ func (s *Sim) parseSoldQuery(p params) (*soldQuery, *paramError) {
 	if q.startU, q.endU, q.hasU, perr = p.timeRange("start_update", "end_update"); perr != nil {
 		return nil, perr
 	}
-	if q.hasU && q.endU.After(s.now().Add(7*24*time.Hour)) {
+	if q.hasU && q.endU.After(s.clockNow().Add(7*24*time.Hour)) {
 		return nil, &paramError{code: youzan.CodeEndTooFar, msg: "end_update 不能晚于当前时间7天"}
 	}
 	if q.startC, q.endC, q.hasC, perr = p.timeRange("start_created", "end_created"); perr != nil {
@@ -437,16 +482,25 @@ func (q *soldQuery) match(t *Trade) bool {
 // tradesSoldGet answers youzan.trades.sold.get. Both ends of a time range
 // are inclusive. With an update range the list is sorted by update time,
 // otherwise by creation time, ties by tid.
-func (s *Sim) tradesSoldGet(w http.ResponseWriter, p params) {
+//
+// In a retail chain the HQ token reads every branch (offline_id naming a
+// branch's kdt_id filters on it) and a branch's own token reads only that
+// branch.
+func (s *Sim) tradesSoldGet(w http.ResponseWriter, grant string, p params) {
 	q, perr := s.parseSoldQuery(p)
 	if perr != nil {
 		s.writeParamError(w, perr)
 		return
 	}
+	branch := ""
+	if s.opt.Chain && grant != s.opt.KdtID {
+		branch = grant
+	}
 	s.mu.Lock()
 	var hits []*Trade
+	visible := s.visibleUntil()
 	for _, t := range s.trades {
-		if q.match(t) {
+		if q.match(t) && !t.Updated.After(visible) && (branch == "" || t.StoreID == branch) {
 			hits = append(hits, t)
 		}
 	}

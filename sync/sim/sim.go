@@ -1,7 +1,9 @@
 // Package sim is an upstream simulator: the Youzan Cloud open platform's
-// token and order-list APIs served over real HTTP, with the checks the
-// platform makes and the error shapes it answers with, plus a generator of
-// realistic orders and a small admin API for tests and the demo.
+// token, order-list and store-list APIs and its push messages, and the
+// Wangdiantong and Hiding endpoints, served over real HTTP with the checks
+// the platforms make and the error shapes they answer with, plus a
+// generator of realistic orders, faults on demand and a small admin API for
+// tests, the demo and `storeedge sim`.
 package sim
 
 import (
@@ -19,10 +21,12 @@ import (
 	"storeedge/sync/youzan"
 )
 
-// Store is one outlet of the simulated shop. ID is its offline_id, so
-// digits only.
+// Store is one store of the simulated shop: an outlet whose ID is its
+// offline_id, or in a retail chain a branch whose ID is its kdt_id; digits
+// only either way.
 type Store struct {
 	ID, Name, Address string
+	Phone             string // optional
 }
 
 // DefaultStores are the outlets used when Options.Stores is empty.
@@ -34,10 +38,17 @@ var DefaultStores = []Store{
 
 // Options configure a simulator. Zero values take the defaults named.
 type Options struct {
-	Stores       []Store // default DefaultStores
-	KdtID        string  // default "90001"
-	ClientID     string  // default "demo-client"
-	ClientSecret string  // default "demo-secret"
+	Stores []Store // default DefaultStores
+	KdtID  string  // the shop's kdt_id, or the chain HQ's; default "90001"
+	// Chain makes the shop a retail chain: each store is a branch with its
+	// own kdt_id (its ID), its own token (a silent grant for that kdt_id),
+	// and its orders carry node_kdt_id instead of offline_id.
+	Chain bool
+	// PushURL, when set, receives a push message for every order created
+	// or changed (see SetPushURL).
+	PushURL      string
+	ClientID     string // default "demo-client"
+	ClientSecret string // default "demo-secret"
 	// OrdersPerMinute is the rate of new orders across all stores while Run
 	// runs; 0 generates none.
 	OrdersPerMinute float64
@@ -48,6 +59,12 @@ type Options struct {
 	Now        func() time.Time // default time.Now
 	TokenTTL   time.Duration    // default 7 days
 	Logger     *slog.Logger     // default: no logging
+
+	// The Wangdiantong seller account: sid, appkey and appsecret default to
+	// "demo-sid", "demo-appkey" and "demo-appsecret"; WDTMaxSpan is the
+	// longest trade_query.php window, default 1 hour (the classic API).
+	WDTSID, WDTAppKey, WDTAppSecret string
+	WDTMaxSpan                      time.Duration
 }
 
 // Trade is one order held by the simulator, as the API returns it (Info)
@@ -90,12 +107,20 @@ type Sim struct {
 	byTID   map[string]*Trade
 	seq     int64
 	plans   map[string][]step
-	tokens  map[string]time.Time // every token issued, with its expiry
-	revoked map[string]bool      // tokens replaced by a refresh
-	current string               // the shop's current token
+	tokens  map[string]issued // every token issued
+	revoked map[string]bool   // tokens replaced by a refresh
+	current map[string]string // grant_id (kdt_id) -> its current token
 	calls   map[string]int
 	faults  map[string]*fault
 	traces  int64
+	lag     time.Duration // orders show in the lists this long after their update
+	skew    time.Duration // the platform's clock minus the host's
+	latency time.Duration // added before every platform answer
+
+	pushURL   string
+	pushes    []*pushMsg
+	pushKick  chan struct{}
+	pushStats PushStats
 }
 
 // New returns a simulator holding no orders.
@@ -122,10 +147,22 @@ func New(opt Options) *Sim {
 	if opt.TokenTTL <= 0 {
 		opt.TokenTTL = 7 * 24 * time.Hour
 	}
+	def := func(v *string, d string) {
+		if *v == "" {
+			*v = d
+		}
+	}
+	def(&opt.WDTSID, "demo-sid")
+	def(&opt.WDTAppKey, "demo-appkey")
+	def(&opt.WDTAppSecret, "demo-appsecret")
+	if opt.WDTMaxSpan <= 0 {
+		opt.WDTMaxSpan = time.Hour
+	}
 	s := &Sim{opt: opt, log: opt.Logger, now: opt.Now, index: map[string]Store{},
 		rng:   rand.New(rand.NewPCG(uint64(opt.Seed), 0x5eed)),
-		byTID: map[string]*Trade{}, plans: map[string][]step{}, tokens: map[string]time.Time{},
-		revoked: map[string]bool{}, calls: map[string]int{}, faults: map[string]*fault{}}
+		byTID: map[string]*Trade{}, plans: map[string][]step{}, tokens: map[string]issued{}, current: map[string]string{},
+		revoked: map[string]bool{}, calls: map[string]int{}, faults: map[string]*fault{},
+		pushURL: opt.PushURL, pushKick: make(chan struct{}, 1)}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -141,8 +178,12 @@ func New(opt Options) *Sim {
 // Stores returns the outlets.
 func (s *Sim) Stores() []Store { return slices.Clone(s.opt.Stores) }
 
-// KdtID returns the shop's kdt_id, the grant_id a client must use.
+// KdtID returns the shop's kdt_id (a chain's HQ kdt_id), the grant_id a
+// client must use.
 func (s *Sim) KdtID() string { return s.opt.KdtID }
+
+// Chain reports whether the shop is a retail chain.
+func (s *Sim) Chain() bool { return s.opt.Chain }
 
 // Trades returns a copy of every order ever generated, in creation order.
 func (s *Sim) Trades() []Trade {
@@ -211,7 +252,7 @@ func (s *Sim) AddOrder(storeID string) (Trade, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	t := s.generate(st, s.now())
+	t := s.generate(st, s.clock())
 	return t.clone(), nil
 }
 
@@ -230,7 +271,7 @@ func (s *Sim) SetStatus(tid, status string) error {
 	if !ok {
 		return fmt.Errorf("sim: order %s: %w", tid, ErrNoTrade)
 	}
-	s.change(t, status, -1, s.now())
+	s.change(t, status, -1, s.clock())
 	return nil
 }
 
@@ -249,12 +290,15 @@ func (s *Sim) SetRefundState(tid string, state int) error {
 	if !ok {
 		return fmt.Errorf("sim: order %s: %w", tid, ErrNoTrade)
 	}
-	s.change(t, "", state, s.now())
+	s.change(t, "", state, s.clock())
 	return nil
 }
 
 // InjectError makes the next count calls of api ("youzan.trades.sold.get",
-// "auth.token") fail with code: a gateway error (gw_err_resp) for the
+// "auth.token", "wdt.trade_query.php", "wdt.shop.php") fail with code:
+// FaultTruncated and FaultMalformed answer a cut-short JSON body or an HTML
+// page; for Wangdiantong, 500-599 is an HTTP status and any other code an
+// answer with that code; for Youzan, a gateway error (gw_err_resp) for the
 // gateway's 4xxx and 5001 codes, the throttling shape {"code","msg"} for
 // 500100004 and 123000042, an HTTP status with a plain body for 500-599,
 // and a business error (success:false) for anything else. count 0 clears it.
@@ -276,7 +320,7 @@ func (s *Sim) RevokeTokens() {
 	for tok := range s.tokens {
 		s.revoked[tok] = true
 	}
-	s.current = ""
+	clear(s.current)
 }
 
 // change applies a status and/or refund change at now. s.mu is held.
@@ -306,6 +350,7 @@ func (s *Sim) change(t *Trade, status string, refund int, now time.Time) {
 	t.Updated = now
 	oi.UpdateTime = order.FormatCST(now)
 	t.wire = nil
+	s.queuePush(t, topic(t.Status, t.RefundState, refund >= 0))
 	delete(s.plans, t.TID) // a change made by hand overrides the schedule
 	s.log.Debug("sim order changed", "tid", t.TID, "status", t.Status, "refund_state", t.RefundState)
 }
@@ -313,9 +358,12 @@ func (s *Sim) change(t *Trade, status string, refund int, now time.Time) {
 // Run generates orders at Options.OrdersPerMinute, spread like a Poisson
 // process from the seeded generator, and moves generated orders along: most
 // paid orders are delivered or picked up and finish (TRADE_SUCCESS), a share
-// of CancelRate is refunded and closed (TRADE_CLOSED). It returns nil when
-// ctx ends.
+// of CancelRate is refunded and closed (TRADE_CLOSED). It delivers the push
+// messages (SetPushURL). It returns nil when ctx ends.
 func (s *Sim) Run(ctx context.Context) error {
+	pushDone := make(chan struct{})
+	go func() { defer close(pushDone); s.runPush(ctx) }()
+	defer func() { <-pushDone }()
 	s.log.Info("simulator running", "orders_per_minute", s.opt.OrdersPerMinute, "stores", len(s.opt.Stores))
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
@@ -333,7 +381,7 @@ func (s *Sim) Run(ctx context.Context) error {
 		case <-arrivals:
 			s.mu.Lock()
 			st := s.opt.Stores[s.rng.IntN(len(s.opt.Stores))]
-			now := s.now()
+			now := s.clock()
 			t := s.generate(st, now)
 			s.plan(t, now)
 			s.advance(now)
@@ -341,7 +389,7 @@ func (s *Sim) Run(ctx context.Context) error {
 			timer.Reset(s.nextArrival())
 		case <-tick.C:
 			s.mu.Lock()
-			s.advance(s.now())
+			s.advance(s.clock())
 			s.mu.Unlock()
 		}
 	}

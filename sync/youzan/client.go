@@ -1,7 +1,8 @@
 // Package youzan is the client of the Youzan Cloud (有赞云) open platform: the
-// token of a self-built app, the order list youzan.trades.sold.get with its
-// paging limits, the platform's error codes, and the mapping of a Youzan
-// order onto order.Order.
+// tokens of a self-built app (one per shop kdt_id), the order list
+// youzan.trades.sold.get with its paging limits in multi-outlet and retail
+// chain shops, store discovery, the platform's error codes, and the mapping
+// of a Youzan order onto order.Order.
 package youzan
 
 import (
@@ -12,12 +13,15 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -31,7 +35,18 @@ const (
 	MaxPages = 100 // the last page the platform serves
 
 	tokenMargin = 5 * time.Minute // stop using a token this long before it expires
+	skewWarn    = time.Minute     // a clock skew worth a warning
 	maxAnswer   = 32 << 20        // bytes read from one answer at most
+)
+
+// Shop modes: how a store id names a store.
+const (
+	// ModeMultiOutlet is a micro-mall with outlets (多网点): one kdt_id,
+	// each store an outlet offline_id.
+	ModeMultiOutlet = "multi_outlet"
+	// ModeChain is a retail chain (零售连锁): the HQ's kdt_id, and each
+	// store a branch with its own kdt_id, shown on orders as node_kdt_id.
+	ModeChain = "chain"
 )
 
 // Config is one Youzan platform entry of the agent's configuration.
@@ -40,7 +55,13 @@ type Config struct {
 	BaseURL      string // default DefaultBaseURL
 	ClientID     string
 	ClientSecret string
-	GrantID      string       // kdt_id of the shop, for the silent grant
+	GrantID      string // kdt_id of the shop (multi-outlet) or of the chain's HQ, for the silent grant
+	Mode         string // ModeMultiOutlet (default) or ModeChain
+	// BranchGrants maps a chain branch (its kdt_id, the store id) to the
+	// kdt_id whose token reads its orders: the branch's own kdt_id reads
+	// them with the branch's own token. A branch not listed is read with
+	// the HQ token (GrantID) and offline_id set to the branch's kdt_id.
+	BranchGrants map[string]string
 	Version      string       // youzan.trades.sold.get version, default DefaultVersion
 	HTTPClient   *http.Client // nil: a client with a DefaultTimeout timeout
 	Logger       *slog.Logger // nil: no logging
@@ -49,8 +70,8 @@ type Config struct {
 
 var versionRE = regexp.MustCompile(`^[0-9]+\.[0-9]+\.[0-9]+$`)
 
-// Client calls the platform for one app and one shop. It is safe for
-// concurrent use.
+// Client calls the platform for one app and one shop or chain. It is safe
+// for concurrent use.
 type Client struct {
 	cfg  Config
 	base string
@@ -58,9 +79,44 @@ type Client struct {
 	log  *slog.Logger
 	now  func() time.Time
 
-	mu      sync.Mutex // guards the fields below and serialises token fetches
+	mu     sync.Mutex             // guards tokens and serialises token fetches
+	tokens map[string]*tokenState // by grant_id (kdt_id)
+
+	skew       atomic.Int64 // the platform's clock minus the PC's, from the last Date header, in ns
+	skewWarned atomic.Bool
+}
+
+// Skew is how far the platform's clock is ahead of the PC's (negative:
+// behind), as its last answer's Date header told; 0 before any answer.
+func (c *Client) Skew() time.Duration { return time.Duration(c.skew.Load()) }
+
+// noteDate records the clock skew a Date header shows. sent and got are
+// the PC's times around the call; the header has one-second precision, so
+// skews within two seconds count as none.
+func (c *Client) noteDate(date string, sent, got time.Time) {
+	server, err := http.ParseTime(date)
+	if err != nil {
+		return // no header, or a proxy's odd one: says nothing of the clock
+	}
+	mid := sent.Add(got.Sub(sent) / 2)
+	d := server.Sub(mid.Truncate(time.Second))
+	if d > -2*time.Second && d < 2*time.Second {
+		d = 0
+	}
+	c.skew.Store(int64(d))
+	if d > skewWarn || d < -skewWarn {
+		if !c.skewWarned.Swap(true) {
+			c.log.Warn("the PC's clock differs from the platform's; set the PC's clock", "platform_ahead_by", d.Round(time.Second))
+		}
+	} else {
+		c.skewWarned.Store(false)
+	}
+}
+
+// tokenState is the token of one kdt_id.
+type tokenState struct {
 	tok     string
-	tokEnd  time.Time // the token is used until then
+	end     time.Time // the token is used until then
 	refused string    // the last token the gateway refused
 }
 
@@ -97,6 +153,21 @@ func New(cfg Config) (*Client, error) {
 	} else if !digits(g) {
 		bad("grant_id", "%q is not a kdt_id (digits only)", g)
 	}
+	switch cfg.Mode {
+	case "":
+		cfg.Mode = ModeMultiOutlet
+	case ModeMultiOutlet, ModeChain:
+	default:
+		bad("mode", "%q is not %q or %q", cfg.Mode, ModeMultiOutlet, ModeChain)
+	}
+	if len(cfg.BranchGrants) > 0 && cfg.Mode != ModeChain {
+		bad("grant_id", "branch grants are only for mode %q", ModeChain)
+	}
+	for _, branch := range slices.Sorted(maps.Keys(cfg.BranchGrants)) {
+		if g := cfg.BranchGrants[branch]; !digits(branch) || !digits(g) {
+			bad("grant_id", "branch %q: grant %q is not a kdt_id (digits only)", branch, g)
+		}
+	}
 	if cfg.Version == "" {
 		cfg.Version = DefaultVersion
 	} else if !versionRE.MatchString(cfg.Version) {
@@ -105,7 +176,8 @@ func New(cfg Config) (*Client, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("youzan config %q: %w", cfg.Name, err)
 	}
-	c := &Client{cfg: cfg, base: strings.TrimRight(cfg.BaseURL, "/"), hc: cfg.HTTPClient, log: cfg.Logger, now: cfg.Now}
+	c := &Client{cfg: cfg, base: strings.TrimRight(cfg.BaseURL, "/"), hc: cfg.HTTPClient, log: cfg.Logger, now: cfg.Now,
+		tokens: map[string]*tokenState{}}
 	if c.hc == nil {
 		c.hc = &http.Client{Timeout: DefaultTimeout}
 	}
@@ -131,52 +203,61 @@ func digits(s string) bool {
 	return true
 }
 
-// token returns a token to call with, fetching one when there is none or the
-// cached one is within tokenMargin of its expiry.
-func (c *Client) token(ctx context.Context) (string, error) {
+// token returns a token of grant (a kdt_id) to call with, fetching one when
+// there is none or the cached one is within tokenMargin of its expiry.
+func (c *Client) token(ctx context.Context, grant string) (string, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	ts := c.tokens[grant]
+	if ts == nil {
+		ts = &tokenState{}
+		c.tokens[grant] = ts
+	}
 	now := c.now()
-	if c.tok != "" && now.Before(c.tokEnd) {
-		return c.tok, nil
+	if ts.tok != "" && now.Before(ts.end) {
+		return ts.tok, nil
 	}
 	// Ask for the shop's current token first: another copy of the agent using
 	// the same app may just have renewed it, and forcing a new one would
 	// revoke theirs. Force a new one only when the current one is the one that
 	// was refused or is about to expire.
-	stale := c.tok
-	td, err := c.fetchToken(ctx, false)
+	stale := ts.tok
+	td, err := c.fetchToken(ctx, grant, false)
 	if err != nil {
 		return "", err
 	}
-	refresh := td.AccessToken == c.refused || td.AccessToken == stale ||
+	refresh := td.AccessToken == ts.refused || td.AccessToken == stale ||
 		!now.Before(time.UnixMilli(td.Expires).Add(-tokenMargin))
 	if refresh {
-		if td, err = c.fetchToken(ctx, true); err != nil {
+		if td, err = c.fetchToken(ctx, grant, true); err != nil {
 			return "", err
 		}
 	}
-	c.tok, c.tokEnd, c.refused = td.AccessToken, time.UnixMilli(td.Expires).Add(-tokenMargin), ""
-	if !now.Before(c.tokEnd) {
-		c.log.Warn("youzan token expires within the safety margin", "expires", time.UnixMilli(td.Expires))
+	ts.tok, ts.end, ts.refused = td.AccessToken, time.UnixMilli(td.Expires).Add(-tokenMargin), ""
+	if !now.Before(ts.end) {
+		c.log.Warn("youzan token expires within the safety margin", "grant_id", grant, "expires", time.UnixMilli(td.Expires))
 	}
-	c.log.Debug("youzan token fetched", "refresh", refresh, "expires", time.UnixMilli(td.Expires))
-	return c.tok, nil
+	c.log.Debug("youzan token fetched", "grant_id", grant, "refresh", refresh, "expires", time.UnixMilli(td.Expires))
+	return ts.tok, nil
 }
 
-// dropToken forgets tok after the gateway refused it.
-func (c *Client) dropToken(tok string) {
+// dropToken forgets tok of grant after the gateway refused it.
+func (c *Client) dropToken(grant, tok string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.tok == tok {
-		c.tok, c.tokEnd = "", time.Time{}
+	ts := c.tokens[grant]
+	if ts == nil {
+		return
 	}
-	c.refused = tok
+	if ts.tok == tok {
+		ts.tok, ts.end = "", time.Time{}
+	}
+	ts.refused = tok
 }
 
-func (c *Client) fetchToken(ctx context.Context, refresh bool) (*TokenData, error) {
+func (c *Client) fetchToken(ctx context.Context, grant string, refresh bool) (*TokenData, error) {
 	body, err := json.Marshal(TokenRequest{ClientID: c.cfg.ClientID, ClientSecret: c.cfg.ClientSecret,
-		AuthorizeType: "silent", GrantID: c.cfg.GrantID, Refresh: refresh})
+		AuthorizeType: "silent", GrantID: grant, Refresh: refresh})
 	if err != nil {
 		return nil, &APIError{API: apiToken, Err: fmt.Errorf("encode request: %w", err)}
 	}
@@ -184,35 +265,46 @@ func (c *Client) fetchToken(ctx context.Context, refresh bool) (*TokenData, erro
 	if err != nil {
 		return nil, err
 	}
-	return decodeToken(status, answer)
+	td, err := decodeToken(status, answer)
+	if err != nil && grant != c.cfg.GrantID {
+		return nil, fmt.Errorf("token of kdt_id %s: %w", grant, err)
+	}
+	return td, err
 }
 
-// tradesSoldGet calls youzan.trades.sold.get once, renewing the token and
-// calling again once if the gateway refuses the token.
-func (c *Client) tradesSoldGet(ctx context.Context, p TradesSoldGetParams) (*TradesSoldGetData, error) {
-	body, err := json.Marshal(p)
+// call calls one API with the token of grant, renewing the token and
+// calling again once if the gateway refuses it. api is the short name used
+// in errors, full the API's name and version its version.
+func call[T any](ctx context.Context, c *Client, grant, api, full, version string, params any,
+	decode func(status int, body []byte) (*T, error)) (*T, error) {
+	body, err := json.Marshal(params)
 	if err != nil {
-		return nil, &APIError{API: apiTradesSoldGet, Err: fmt.Errorf("encode request: %w", err)}
+		return nil, &APIError{API: api, Err: fmt.Errorf("encode request: %w", err)}
 	}
 	for attempt := 0; ; attempt++ {
-		tok, err := c.token(ctx)
+		tok, err := c.token(ctx, grant)
 		if err != nil {
 			return nil, err
 		}
-		u := c.base + "/api/" + fullTradesSoldGet + "/" + c.cfg.Version + "?access_token=" + url.QueryEscape(tok)
-		status, answer, err := c.post(ctx, apiTradesSoldGet, u, body)
-		var d *TradesSoldGetData
+		u := c.base + "/api/" + full + "/" + version + "?access_token=" + url.QueryEscape(tok)
+		status, answer, err := c.post(ctx, api, u, body)
+		var d *T
 		if err == nil {
-			d, err = decodeTrades(status, answer)
+			d, err = decode(status, answer)
 		}
 		var ae *APIError
 		if err != nil && attempt == 0 && errors.As(err, &ae) && ae.tokenRefused() {
-			c.log.Info("youzan token refused, renewing it", "code", ae.Code)
-			c.dropToken(tok)
+			c.log.Info("youzan token refused, renewing it", "grant_id", grant, "code", ae.Code)
+			c.dropToken(grant, tok)
 			continue
 		}
 		return d, err
 	}
+}
+
+// tradesSoldGet calls youzan.trades.sold.get once with the token of grant.
+func (c *Client) tradesSoldGet(ctx context.Context, grant string, p TradesSoldGetParams) (*TradesSoldGetData, error) {
+	return call(ctx, c, grant, apiTradesSoldGet, fullTradesSoldGet, c.cfg.Version, p, decodeTrades)
 }
 
 // post sends one JSON request and reads the whole answer. Transport errors
@@ -225,12 +317,13 @@ func (c *Client) post(ctx context.Context, api, u string, body []byte) (int, []b
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", "storeedge")
-	start := time.Now()
+	start, sent := time.Now(), c.now()
 	resp, err := c.hc.Do(req)
 	if err != nil {
 		return 0, nil, &APIError{API: api, Err: scrub(err)}
 	}
 	defer resp.Body.Close()
+	c.noteDate(resp.Header.Get("Date"), sent, c.now())
 	answer, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer+1))
 	if err != nil {
 		return 0, nil, &APIError{API: api, Err: fmt.Errorf("read answer: %w", scrub(err))}
@@ -256,13 +349,18 @@ func scrub(err error) error {
 	return err
 }
 
-// checkStoreID checks an outlet id: the platform's offline_id is a Long.
-func checkStoreID(s string) error {
+// checkStoreID checks a store id: an outlet's offline_id or a branch's
+// kdt_id, both a Long.
+func (c *Client) checkStoreID(s string) error {
+	what := "outlet id (offline_id)"
+	if c.cfg.Mode == ModeChain {
+		what = "chain branch id (the branch's kdt_id)"
+	}
 	if !digits(s) {
-		return fmt.Errorf("store id %q is not a Youzan outlet id (offline_id, digits only)", s)
+		return fmt.Errorf("store id %q is not a Youzan %s: digits only", s, what)
 	}
 	if _, err := strconv.ParseInt(s, 10, 64); err != nil {
-		return fmt.Errorf("store id %q is out of range for an outlet id", s)
+		return fmt.Errorf("store id %q is out of range for a Youzan %s", s, what)
 	}
 	return nil
 }

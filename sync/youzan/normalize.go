@@ -96,6 +96,16 @@ func (e *OrderError) Unwrap() error { return e.Err }
 // Time. A missing or malformed field is an *OrderError naming the tid and the
 // field.
 func Normalize(platform string, fo FullOrderInfo) (order.Order, error) {
+	return normalize(platform, false, fo)
+}
+
+// NormalizeChain is Normalize for a retail chain: the store is the branch
+// the order belongs to, order_info.node_kdt_id, whatever its offline_id.
+func NormalizeChain(platform string, fo FullOrderInfo) (order.Order, error) {
+	return normalize(platform, true, fo)
+}
+
+func normalize(platform string, chain bool, fo FullOrderInfo) (order.Order, error) {
 	oi := fo.OrderInfo
 	tid := strings.TrimSpace(oi.TID)
 	fail := func(field string, err error) (order.Order, error) {
@@ -144,11 +154,17 @@ func Normalize(platform string, fo FullOrderInfo) (order.Order, error) {
 	}
 
 	field, store := "order_info.offline_id", oi.OfflineID
-	if store == "" || store == "0" {
+	switch {
+	case chain:
 		field, store = "order_info.node_kdt_id", oi.NodeKdtID
-	}
-	if store == "" || store == "0" {
-		return fail("order_info.offline_id", errors.New("is missing, and so is order_info.node_kdt_id"))
+		if store == "" || store == "0" {
+			return fail(field, errors.New("is missing: a chain order must name its branch"))
+		}
+	case store == "" || store == "0":
+		field, store = "order_info.node_kdt_id", oi.NodeKdtID
+		if store == "" || store == "0" {
+			return fail("order_info.offline_id", errors.New("is missing, and so is order_info.node_kdt_id"))
+		}
 	}
 	if _, err := store.Int64(); err != nil {
 		return fail(field, err)

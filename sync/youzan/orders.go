@@ -21,10 +21,17 @@ const (
 	maxAhead = 6 * 24 * time.Hour
 )
 
-// Orders returns every order of outlet storeID (the platform's offline_id)
-// whose update time is within [from, to], each once, sorted by update time.
+// Orders returns every order of store storeID whose update time is within
+// [from, to], each once, sorted by update time. In a multi-outlet shop the
+// store id is the outlet's offline_id, asked for with the shop's token. In a
+// retail chain it is the branch's kdt_id: a branch with a grant of its own
+// is read with its own token, any other with the HQ token and offline_id
+// set to the branch's kdt_id; the branch's orders are the ones whose
+// node_kdt_id is storeID.
 //
-// Times go to the platform in China Standard Time whatever the PC's zone. A
+// Times go to the platform in China Standard Time whatever the PC's zone;
+// when the platform's clock (its Date header) is ahead of the PC's, the
+// window's end moves forward by the difference. A
 // window of more than 10,000 orders (100 pages of 100) is split in two, again
 // and again, so every order comes. Pages are read from the last to the first
 // and page 1 once more at the end: the list is sorted by update time, so an
@@ -37,7 +44,7 @@ const (
 // field. A failure of the platform or the network is an error wrapping an
 // *APIError (see APIError.Temporary); bad arguments are plain errors.
 func (c *Client) Orders(ctx context.Context, storeID string, from, to time.Time) ([]order.Order, error) {
-	if err := checkStoreID(storeID); err != nil {
+	if err := c.checkStoreID(storeID); err != nil {
 		return nil, fmt.Errorf("youzan %s: %w", c.cfg.Name, err)
 	}
 	from, to = from.Truncate(time.Second), to.Truncate(time.Second)
@@ -45,7 +52,19 @@ func (c *Client) Orders(ctx context.Context, storeID string, from, to time.Time)
 		return nil, fmt.Errorf("youzan %s: window end %s is before its start %s",
 			c.cfg.Name, order.FormatCST(to), order.FormatCST(from))
 	}
-	if limit := c.now().Add(maxAhead).Truncate(time.Second); to.After(limit) {
+	// The platform stamps orders with its own clock: when it is ahead of
+	// the PC's, the window reaches to the platform's now, so that orders
+	// do not wait for the PC's clock to catch up. Reading further than asked
+	// only brings orders the caller sees again in its next window.
+	q := c.query(storeID)
+	if _, err := c.token(ctx, q.grant); err != nil { // also learns the platform's clock
+		return nil, fmt.Errorf("youzan %s: orders of store %s: %w", c.cfg.Name, storeID, err)
+	}
+	skew := c.Skew()
+	if skew > 0 {
+		to = to.Add(skew)
+	}
+	if limit := c.now().Add(skew).Add(maxAhead).Truncate(time.Second); to.After(limit) {
 		if from.After(limit) {
 			return nil, nil // nothing can have been updated that far ahead
 		}
@@ -54,13 +73,16 @@ func (c *Client) Orders(ctx context.Context, storeID string, from, to time.Time)
 	if !to.After(from) {
 		to = from.Add(time.Second) // the platform wants the end after the start
 	}
-	col := &collector{platform: c.cfg.Name, store: storeID, orders: map[string]order.Order{}, bad: map[string]*OrderError{}}
+	col := &collector{platform: c.cfg.Name, store: storeID, chain: c.cfg.Mode == ModeChain, orders: map[string]order.Order{}, bad: map[string]*OrderError{}}
+	if q.grant == storeID && col.chain {
+		col.node = storeID // a branch's own token reads only its own orders
+	}
 	for start := from; ; {
 		end := start.Add(maxSpan)
 		if end.After(to) {
 			end = to
 		}
-		if err := c.window(ctx, col, storeID, start, end); err != nil {
+		if err := c.window(ctx, col, q, start, end); err != nil {
 			return nil, fmt.Errorf("youzan %s: orders of store %s updated %s to %s: %w",
 				c.cfg.Name, storeID, order.FormatCST(from), order.FormatCST(to), err)
 		}
@@ -77,8 +99,8 @@ func (c *Client) Orders(ctx context.Context, storeID string, from, to time.Time)
 		return cmp.Or(a.Updated.Compare(b.Updated), cmp.Compare(a.ID, b.ID))
 	})
 	if col.foreign > 0 {
-		c.log.Warn("youzan returned orders of other outlets; is offline_id honoured by this API version?",
-			"store", storeID, "version", c.cfg.Version, "dropped", col.foreign)
+		c.log.Warn("youzan returned orders of other stores; is offline_id honoured by this API version?",
+			"store", storeID, "mode", c.cfg.Mode, "grant_id", q.grant, "version", c.cfg.Version, "dropped", col.foreign)
 	}
 	c.log.Debug("youzan orders", "store", storeID, "from", order.FormatCST(from), "to", order.FormatCST(to),
 		"orders", len(out), "calls", col.calls)
@@ -93,15 +115,34 @@ func (c *Client) Orders(ctx context.Context, storeID string, from, to time.Time)
 	return out, nil
 }
 
+// storeQuery is how the orders of one store are asked for: with the token
+// of grant, filtered by offline_id unless it is empty.
+type storeQuery struct {
+	store, grant, offlineID string
+}
+
+// query says how to ask for the orders of store.
+func (c *Client) query(store string) storeQuery {
+	if c.cfg.Mode != ModeChain {
+		return storeQuery{store: store, grant: c.cfg.GrantID, offlineID: store}
+	}
+	if g, ok := c.cfg.BranchGrants[store]; ok && g == store {
+		return storeQuery{store: store, grant: g}
+	} else if ok {
+		return storeQuery{store: store, grant: g, offlineID: store}
+	}
+	return storeQuery{store: store, grant: c.cfg.GrantID, offlineID: store}
+}
+
 // window reads every order updated within [from, to], splitting the window
 // when it holds more orders than the platform pages through.
-func (c *Client) window(ctx context.Context, col *collector, store string, from, to time.Time) error {
+func (c *Client) window(ctx context.Context, col *collector, q storeQuery, from, to time.Time) error {
 	p := TradesSoldGetParams{StartUpdate: order.FormatCST(from), EndUpdate: order.FormatCST(to),
-		OfflineID: Long(store), PageNo: 1, PageSize: PageSize}
+		OfflineID: Long(q.offlineID), PageNo: 1, PageSize: PageSize}
 	page := func(n int64) (*TradesSoldGetData, error) {
 		p.PageNo = n
 		col.calls++
-		d, err := c.tradesSoldGet(ctx, p)
+		d, err := c.tradesSoldGet(ctx, q.grant, p)
 		if err != nil {
 			return nil, fmt.Errorf("page %d: %w", n, err)
 		}
@@ -112,7 +153,7 @@ func (c *Client) window(ctx context.Context, col *collector, store string, from,
 		return err
 	}
 	if first.TotalResults >= MaxPages*PageSize {
-		return c.split(ctx, col, store, from, to, first.TotalResults)
+		return c.split(ctx, col, q, from, to, first.TotalResults)
 	}
 	col.add(first.FullOrderInfoList)
 	pages := (first.TotalResults + PageSize - 1) / PageSize
@@ -126,7 +167,7 @@ func (c *Client) window(ctx context.Context, col *collector, store string, from,
 		}
 		if d.TotalResults >= MaxPages*PageSize || (n == MaxPages && len(d.FullOrderInfoList) >= PageSize) {
 			// The window filled up while it was being read.
-			return c.split(ctx, col, store, from, to, d.TotalResults)
+			return c.split(ctx, col, q, from, to, d.TotalResults)
 		}
 		col.add(d.FullOrderInfoList)
 	}
@@ -141,23 +182,25 @@ func (c *Client) window(ctx context.Context, col *collector, store string, from,
 // split reads [from, mid] and [mid, to]. The halves share the second mid, so
 // nothing is lost whether the platform's end is inclusive or not; the
 // collector merges what comes twice.
-func (c *Client) split(ctx context.Context, col *collector, store string, from, to time.Time, total int64) error {
+func (c *Client) split(ctx context.Context, col *collector, q storeQuery, from, to time.Time, total int64) error {
 	mid := from.Add(to.Sub(from) / 2).Truncate(time.Second)
 	if !mid.After(from) || !mid.Before(to) {
 		return fmt.Errorf("%d orders were updated between %s and %s, more than the %d one query can page through, and the window cannot be split further",
 			total, order.FormatCST(from), order.FormatCST(to), MaxPages*PageSize)
 	}
-	c.log.Debug("youzan window split", "store", store, "total", total,
+	c.log.Debug("youzan window split", "store", q.store, "total", total,
 		"from", order.FormatCST(from), "mid", order.FormatCST(mid), "to", order.FormatCST(to))
-	if err := c.window(ctx, col, store, from, mid); err != nil {
+	if err := c.window(ctx, col, q, from, mid); err != nil {
 		return err
 	}
-	return c.window(ctx, col, store, mid, to)
+	return c.window(ctx, col, q, mid, to)
 }
 
 // collector gathers the orders of one Orders call.
 type collector struct {
 	platform, store string
+	chain           bool   // stores are branches, named by node_kdt_id
+	node            string // node_kdt_id of orders that come without one
 	orders          map[string]order.Order
 	bad             map[string]*OrderError
 	foreign         int // orders of other outlets
@@ -166,7 +209,15 @@ type collector struct {
 
 func (col *collector) add(entries []TradeEntry) {
 	for _, e := range entries {
-		o, err := Normalize(col.platform, e.FullOrderInfo)
+		fo := e.FullOrderInfo
+		if col.node != "" && (fo.OrderInfo.NodeKdtID == "" || fo.OrderInfo.NodeKdtID == "0") {
+			fo.OrderInfo.NodeKdtID = Long(col.node)
+		}
+		normalize := Normalize
+		if col.chain {
+			normalize = NormalizeChain
+		}
+		o, err := normalize(col.platform, fo)
 		if err != nil {
 			var oe *OrderError
 			if !errors.As(err, &oe) {

@@ -296,3 +296,104 @@ type SkuProperty struct {
 	V   string `json:"v"`
 	VID Long   `json:"v_id,omitempty"`
 }
+
+// Flag is a JSON flag the platform writes as a bool, a number (0 or 1) or a
+// string ("true", "1"); null reads as unset.
+type Flag string
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (f *Flag) UnmarshalJSON(b []byte) error {
+	switch t := string(bytes.TrimSpace(b)); t {
+	case "true", "false":
+		*f = Flag(t)
+		return nil
+	}
+	s, err := scalarText(b, reflect.TypeFor[Flag]())
+	if err != nil {
+		return err
+	}
+	*f = Flag(s)
+	return nil
+}
+
+// True reports whether the flag is set.
+func (f Flag) True() bool {
+	switch strings.ToLower(string(f)) {
+	case "true", "1":
+		return true
+	}
+	return false
+}
+
+// OfflineSearchParams is the body of youzan.multistore.offline.search 3.0.0.
+// Type is "store" or "self_fetch"; empty lists both.
+type OfflineSearchParams struct {
+	Keyword  string `json:"keyword,omitempty"`
+	PageNo   int64  `json:"page_no,omitempty"`
+	PageSize int64  `json:"page_size,omitempty"`
+	Type     string `json:"type,omitempty"`
+}
+
+// OfflineSearchData is the data of a youzan.multistore.offline.search answer.
+type OfflineSearchData struct {
+	List  []Outlet `json:"list"`
+	Count int64    `json:"count"`
+}
+
+// Outlet is one 网点 of a multi-outlet shop. ID is its offline_id.
+type Outlet struct {
+	ID            Long   `json:"id"`
+	Name          string `json:"name"`
+	KdtID         Long   `json:"kdt_id,omitempty"`
+	IsStore       Flag   `json:"is_store,omitempty"`
+	IsSelfFetch   Flag   `json:"is_self_fetch,omitempty"`
+	Province      string `json:"province,omitempty"`
+	City          string `json:"city,omitempty"`
+	Area          string `json:"area,omitempty"`
+	Address       string `json:"address,omitempty"`
+	Phone1        string `json:"phone1,omitempty"`
+	Phone2        string `json:"phone2,omitempty"`
+	BusinessHours string `json:"business_hours,omitempty"`
+}
+
+// ChainOrgListParams is the body of
+// youzan.shop.chain.descendent.organization.list 1.0.1: pages from 1, at
+// most 50 rows a page.
+type ChainOrgListParams struct {
+	PageNum  int64 `json:"page_num"`
+	PageSize int64 `json:"page_size"`
+}
+
+// ChainOrgListData is the data of a
+// youzan.shop.chain.descendent.organization.list answer.
+type ChainOrgListData struct {
+	Total            int64          `json:"total"`
+	PageNum          int64          `json:"page_num,omitempty"`
+	PageSize         int64          `json:"page_size,omitempty"`
+	OrganizationList []Organization `json:"organization_list"`
+}
+
+// Organization is one organisation (a branch) under a chain's HQ. Role is
+// 2001 store, 2002 online shop, 3 warehouse, 4 partner, 6 supplier, 7
+// front warehouse; JoinType 1 directly run, 2 franchise; the business
+// statuses are 2 open, 3 closed.
+type Organization struct {
+	KdtID                 Long         `json:"kdt_id"`
+	Name                  string       `json:"name"`
+	Role                  Long         `json:"role,omitempty"`
+	JoinType              Long         `json:"join_type,omitempty"`
+	ParentKdtID           Long         `json:"parent_kdt_id,omitempty"`
+	ShopAddress           *ShopAddress `json:"shop_address,omitempty"`
+	OuterID               string       `json:"outer_id,omitempty"`
+	AccessStatus          Long         `json:"access_status,omitempty"`
+	OfflineBusinessStatus Long         `json:"offline_business_status,omitempty"`
+}
+
+// ShopAddress is a chain organisation's address.
+type ShopAddress struct {
+	Province string `json:"province,omitempty"`
+	City     string `json:"city,omitempty"`
+	County   string `json:"county,omitempty"`
+	CountyID Long   `json:"county_id,omitempty"`
+	Address  string `json:"address,omitempty"`
+}
