@@ -192,12 +192,19 @@ func fullSnapshot() Snapshot {
 			{Name: "wdt", Type: "wdt", State: PlatformBackoff, LastPoll: t1, LastSuccess: t0, LastError: "wdt: http 503 from api", OrdersSeen: 3},
 		},
 		Printers: []Printer{
-			{Name: "front", URI: "usb://0416:5011", State: PrinterOnline, Queued: 1, Printed: 40, Failed: 0, LastPrinted: t1, Paper: "80mm"},
-			{Name: "kitchen", URI: "tcp://10.0.0.9:9100", State: PrinterPaperOut, Queued: 3, Printed: 12, Failed: 1, LastPrinted: t0, LastError: "paper out", Paper: "58mm"},
+			{Name: "front", URI: "usb://0416:5011", State: PrinterOnline, Queued: 1, Printed: 40, Failed: 0, LastPrinted: t1, Paper: "80mm", Since: t0},
+			{Name: "kitchen", URI: "tcp://10.0.0.9:9100", State: PrinterPaperOut, Queued: 3, Printed: 12, Failed: 1, LastPrinted: t0, LastError: "paper out", Paper: "58mm",
+				Detail: "roll paper end", Since: t0.Add(time.Hour), NeedsPersonSince: t0.Add(time.Hour)},
 		},
 		Queue: Queue{Pending: 4, Inflight: 1, Done: 52, Dead: 1},
+		Today: Today{Date: "2026-03-01", Orders: 45, Tickets: 52},
+		Attention: []Ticket{
+			{ID: "43435545/E2024/new/kitchen/1", Store: "43435545", OrderID: "E2024", Kind: "kitchen", Printer: "kitchen", State: "dead", Updated: t0, Attempts: 1,
+				Error: "render: kind \"x\" has no layout", Preview: "/api/v1/jobs/43435545%2FE2024%2Fnew%2Fkitchen%2F1/preview.png"},
+		},
 		Tickets: []Ticket{
-			{ID: "43435545/E2026/new/receipt/1", Store: "43435545", OrderID: "E2026", Kind: "receipt", Printer: "front", State: "done", Updated: t1, Attempts: 1},
+			{ID: "43435545/E2026/new/receipt/1", Store: "43435545", OrderID: "E2026", Kind: "receipt", Printer: "front", State: "done", Updated: t1, Attempts: 1,
+				Preview: "/api/v1/jobs/43435545%2FE2026%2Fnew%2Freceipt%2F1/preview.png"},
 			{ID: "43435545/E2025/new/kitchen/1", Store: "43435545", OrderID: "E2025", Kind: "kitchen", Printer: "kitchen", State: "pending", Updated: t1, Reprint: true, Attempts: 2, Error: "paper out"},
 		},
 		Bindings: []Binding{

@@ -39,10 +39,13 @@ func (s *Server) routes() http.Handler {
 		http.Error(w, "404 page not found", http.StatusNotFound)
 	})
 
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	outer := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "no-referrer")
+		// same-origin, not no-referrer: with no-referrer browsers send
+		// "Origin: null" on the login form's POST, which the origin check
+		// must refuse.
+		h.Set("Referrer-Policy", "same-origin")
 		h.Set("X-Frame-Options", "DENY")
 		if s.opt.Loopback && !loopbackHost(r.Host) {
 			s.log.Warn("refused request for a non-loopback host name", "host", r.Host, "remote", r.RemoteAddr)
@@ -63,6 +66,16 @@ func (s *Server) routes() http.Handler {
 			return
 		}
 		mux.ServeHTTP(w, r)
+	})
+	// Every answer but the websocket (whose messages the hub searches
+	// itself) is searched for secrets before it leaves.
+	redacted := s.redact.wrap(outer)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == pathWS {
+			outer.ServeHTTP(w, r)
+			return
+		}
+		redacted.ServeHTTP(w, r)
 	})
 }
 

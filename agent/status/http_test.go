@@ -111,7 +111,7 @@ func TestStatusJSONGolden(t *testing.T) {
 			if err := json.Unmarshal(w.Body.Bytes(), &back); err != nil {
 				t.Fatal(err)
 			}
-			if want := normalize(tc.snap, time.Time{}); !snapEqual(back, want) {
+			if want := normalize(tc.snap, time.Time{}, DefaultOfflineAlert); !snapEqual(back, want) {
 				t.Errorf("decoded snapshot differs:\n got %+v\nwant %+v", back, want)
 			}
 		})
@@ -142,12 +142,12 @@ func TestStatusFieldNames(t *testing.T) {
 		obj  map[string]any
 		keys string
 	}{
-		{"snapshot", doc, "version started now stores platforms printers queue tickets bindings"},
+		{"snapshot", doc, "version started now stores platforms printers queue tickets bindings attention today alerts reports stock_sources"},
 		{"store", first("stores"), "id name platform"},
 		{"platform", first("platforms"), "name type state last_poll last_success last_error orders_seen"},
-		{"printer", first("printers"), "name uri state queued printed failed last_printed last_error paper"},
-		{"queue", doc["queue"].(map[string]any), "pending inflight done dead"},
-		{"ticket", first("tickets"), "id store order_id kind printer state updated reprint attempts error"},
+		{"printer", first("printers"), "name uri state queued printed failed last_printed last_error paper detail since needs_person_since paused"},
+		{"queue", doc["queue"].(map[string]any), "pending inflight done dead held dropped"},
+		{"ticket", first("tickets"), "id store order_id kind printer state updated reprint attempts error preview"},
 		{"binding", first("bindings"), "store ticket printers copies backup"},
 	}
 	for _, tc := range tests {
@@ -247,7 +247,7 @@ func TestPage(t *testing.T) {
 	html := page.Body.String()
 	for _, want := range []string{
 		`lang="zh-CN"`, `name="viewport"`, `content="7000"`, `/assets/app.js`, `/assets/style.css`,
-		`id="printers"`, `id="platforms"`, `id="queue"`, `id="tickets"`, `id="stores"`, `id="bindings"`,
+		`id="printers"`, `id="platforms"`, `id="today"`, `id="tickets"`, `id="attention"`, `id="control"`, `id="stores"`, `id="bindings"`,
 		"门店打印状态", "连接中…",
 	} {
 		if !strings.Contains(html, want) {
@@ -269,7 +269,7 @@ func TestPage(t *testing.T) {
 	}
 	labels := []struct{ zh, en string }{
 		{"正常", "Online"}, {"缺纸", "Paper out"}, {"纸将尽", "Paper low"}, {"开盖", "Cover open"},
-		{"故障", "Error"}, {"离线", "Offline"}, {"未知", "Unknown"}, {"空闲", "Idle"}, {"打印中", "Printing"},
+		{"故障", "Error"}, {"离线", "Offline"}, {"未知", "Unknown"}, {"待确认", "Needs a decision"}, {"打印中", "Printing"},
 		{"顾客联", "Customer receipt"}, {"厨房联", "Kitchen ticket"}, {"取消单", "Cancellation"},
 		{"重打", "REPRINT"}, {"连接中…", "Reconnecting…"}, {"打印机", "Printers"}, {"最近小票", "Latest tickets"},
 	}

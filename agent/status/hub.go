@@ -19,6 +19,7 @@ type hub struct {
 	mu      sync.Mutex
 	clients map[*client]struct{}
 	latest  *websocket.PreparedMessage // last broadcast; nil before the first
+	seq     uint64                     // the snapshot number of latest
 }
 
 // client is one websocket connection. The hub never blocks on it: messages go
@@ -29,6 +30,7 @@ type client struct {
 	kicked chan struct{} // closed when the hub drops the client
 	reason string        // why it was kicked; written before kicked is closed
 	once   sync.Once
+	seq    uint64 // snapshot number of the newest message queued; under hub.mu
 }
 
 func newHub() *hub {
@@ -44,13 +46,15 @@ func (c *client) kick(reason string) {
 }
 
 // join adds c and queues its first message: the last broadcast when there is
-// one, else first (the caller's fresh snapshot).
-func (h *hub) join(c *client, first *websocket.PreparedMessage) {
+// one, else first (the caller's fresh snapshot, number seq).
+func (h *hub) join(c *client, first *websocket.PreparedMessage, seq uint64) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	m := h.latest
-	if m == nil {
-		m = first
+	if m == nil || seq > h.seq {
+		m, c.seq = first, seq
+	} else {
+		c.seq = h.seq
 	}
 	c.send <- m // the buffer is empty: never blocks
 	h.clients[c] = struct{}{}
@@ -69,14 +73,21 @@ func (h *hub) leave(c *client) {
 	h.mu.Unlock()
 }
 
-// broadcast queues m for every client and drops those whose buffer is full.
-// It returns how many clients were dropped.
-func (h *hub) broadcast(m *websocket.PreparedMessage) int {
+// broadcast queues m, snapshot number seq, for every client that has not
+// already been sent a newer snapshot (one taken when it joined), and drops
+// clients whose buffer is full. It returns how many clients were dropped.
+func (h *hub) broadcast(m *websocket.PreparedMessage, seq uint64) int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.latest = m
+	if seq > h.seq || h.latest == nil {
+		h.latest, h.seq = m, seq
+	}
 	dropped := 0
 	for c := range h.clients {
+		if seq <= c.seq {
+			continue
+		}
+		c.seq = seq
 		select {
 		case c.send <- m:
 		default:
@@ -147,7 +158,7 @@ func (s *Server) Run(ctx context.Context) error {
 		// made while the snapshot is read still wakes the loop.
 		changed := s.p.Changed()
 		sctx, cancel := context.WithTimeout(ctx, snapshotTimeout)
-		m, err := s.prepare(sctx)
+		m, seq, err := s.prepare(sctx)
 		cancel()
 		last = time.Now()
 		switch {
@@ -163,7 +174,7 @@ func (s *Server) Run(ctx context.Context) error {
 				s.log.Info("status snapshot works again")
 				lastErr = ""
 			}
-			if n := s.hub.broadcast(m); n > 0 {
+			if n := s.hub.broadcast(m, seq); n > 0 {
 				s.log.Warn("dropped slow status page clients", "count", n)
 			}
 		}
@@ -177,21 +188,25 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 }
 
-// prepare reads a snapshot and encodes it as a websocket text message.
-func (s *Server) prepare(ctx context.Context) (*websocket.PreparedMessage, error) {
+// prepare reads a snapshot and encodes it as a websocket text message. Its
+// number orders snapshots by when they were begun, so a client is never sent
+// an older state after a newer one.
+func (s *Server) prepare(ctx context.Context) (*websocket.PreparedMessage, uint64, error) {
+	seq := s.seq.Add(1)
 	snap, err := s.snapshot(ctx)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	b, err := json.Marshal(snap)
 	if err != nil {
-		return nil, fmt.Errorf("encode status snapshot: %w", err)
+		return nil, 0, fmt.Errorf("encode status snapshot: %w", err)
 	}
+	b = s.redact.apply(b)
 	m, err := websocket.NewPreparedMessage(websocket.TextMessage, b)
 	if err != nil {
-		return nil, fmt.Errorf("prepare status message: %w", err)
+		return nil, 0, fmt.Errorf("prepare status message: %w", err)
 	}
-	return m, nil
+	return m, seq, nil
 }
 
 // serveWS upgrades the request and streams snapshots until the client goes
@@ -220,10 +235,11 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	log := s.log.With("remote", r.RemoteAddr)
 
 	first := s.hub.current()
+	var firstSeq uint64
 	if first == nil {
 		// The hub has not broadcast yet: start this client from a fresh
 		// snapshot.
-		first, err = s.prepare(r.Context())
+		first, firstSeq, err = s.prepare(r.Context())
 		if err != nil {
 			log.Warn("websocket: no snapshot for new client", "err", err)
 			msg := websocket.FormatCloseMessage(websocket.CloseInternalServerErr, "status unavailable")
@@ -237,7 +253,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		send:   make(chan *websocket.PreparedMessage, s.sendBuffer),
 		kicked: make(chan struct{}),
 	}
-	s.hub.join(c, first)
+	s.hub.join(c, first, firstSeq)
 	log.Debug("websocket client joined")
 
 	done := make(chan struct{})

@@ -20,6 +20,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -34,6 +35,18 @@ type Snapshot struct {
 	Queue     Queue      `json:"queue"`
 	Tickets   []Ticket   `json:"tickets"` // latest tickets, newest first
 	Bindings  []Binding  `json:"bindings"`
+	// Attention lists the jobs waiting for a person's decision: held
+	// (may have printed before a crash) and dead (failed for good), oldest
+	// first, however old they are.
+	Attention []Ticket `json:"attention"`
+	// Today counts today's orders and tickets (China Standard Time).
+	Today Today `json:"today"`
+	// Alerts are what staff must act on, computed by the server from the
+	// rest of the snapshot (see Alert).
+	Alerts []Alert `json:"alerts"`
+	// Reports: stock and price reporting per platform (see reports.go).
+	Reports      []Report      `json:"reports"`
+	StockSources []StockSource `json:"stock_sources"`
 }
 
 // Store is one store this agent serves.
@@ -86,6 +99,22 @@ type Printer struct {
 	LastPrinted time.Time `json:"last_printed"`
 	LastError   string    `json:"last_error"`
 	Paper       string    `json:"paper"`
+	// Detail is what the printer said about its state, in words.
+	Detail string `json:"detail"`
+	// Since is when State last changed.
+	Since time.Time `json:"since"`
+	// NeedsPersonSince is when the printer started to need a person
+	// (paper out, cover open, error, offline); zero while it does not.
+	NeedsPersonSince time.Time `json:"needs_person_since"`
+	// Paused tells that a person paused the printer: its jobs wait.
+	Paused bool `json:"paused"`
+}
+
+// Today counts the day's work, by the day in China Standard Time.
+type Today struct {
+	Date    string `json:"date"`    // yyyy-mm-dd
+	Orders  int    `json:"orders"`  // distinct orders the platforms saw today
+	Tickets int    `json:"tickets"` // tickets printed today
 }
 
 // Queue counts the print jobs in the durable queue by state.
@@ -94,6 +123,18 @@ type Queue struct {
 	Inflight int `json:"inflight"`
 	Done     int `json:"done"`
 	Dead     int `json:"dead"`
+	Held     int `json:"held"`    // uncertain jobs waiting for a person (uncertain = "hold")
+	Dropped  int `json:"dropped"` // dropped by a person, kept for reprint until pruned
+	// Recovery is set when the queue database was found corrupted or
+	// unreadable at start and a fresh one was started.
+	Recovery *QueueRecovery `json:"recovery,omitempty"`
+}
+
+// QueueRecovery tells that the queue database was moved aside at start.
+type QueueRecovery struct {
+	At      time.Time `json:"at"`
+	MovedTo string    `json:"moved_to"` // the old file, kept for inspection
+	Cause   string    `json:"cause"`
 }
 
 // Ticket is one recent print job.
@@ -108,6 +149,8 @@ type Ticket struct {
 	Reprint  bool      `json:"reprint"` // printed again after an unconfirmed attempt
 	Attempts int       `json:"attempts"`
 	Error    string    `json:"error"`
+	// Preview is the URL of the ticket's picture, as it prints.
+	Preview string `json:"preview"`
 }
 
 // Binding is one row of the binding table: which printers get which ticket
@@ -152,12 +195,22 @@ type Options struct {
 	// Heartbeat is the longest time between two websocket broadcasts, even
 	// when nothing changed. Default 5s.
 	Heartbeat time.Duration
+	// OfflineAlert is how long a printer must be offline before it raises
+	// an alert (a printer that is switched off and on again is offline for
+	// a moment). Default 1 minute.
+	OfflineAlert time.Duration
+	// Secrets are configured secret values (platform credentials, the
+	// status token). They never leave the server: any answer that would
+	// contain one has it replaced by "[hidden]". Values shorter than
+	// MinSecretLen are not searched for.
+	Secrets []string
 }
 
 // Defaults for Options.
 const (
-	DefaultMinInterval = 100 * time.Millisecond
-	DefaultHeartbeat   = 5 * time.Second
+	DefaultMinInterval  = 100 * time.Millisecond
+	DefaultHeartbeat    = 5 * time.Second
+	DefaultOfflineAlert = time.Minute
 )
 
 // ErrTokenRequired is returned by New for a non-loopback server without a token.
@@ -170,7 +223,9 @@ type Server struct {
 	opt    Options
 	auth   *authenticator // nil when no token is set
 	hub    *hub
+	seq    atomic.Uint64 // numbers snapshots in the order they are begun
 	assets *assetSet
+	redact *redactor
 
 	// Tunables that tests shorten.
 	writeWait  time.Duration // deadline for one websocket write
@@ -203,6 +258,12 @@ func New(p Provider, opt Options) (*Server, error) {
 	if opt.Heartbeat == 0 {
 		opt.Heartbeat = DefaultHeartbeat
 	}
+	if opt.OfflineAlert < 0 {
+		return nil, fmt.Errorf("status: offline alert delay %v is negative", opt.OfflineAlert)
+	}
+	if opt.OfflineAlert == 0 {
+		opt.OfflineAlert = DefaultOfflineAlert
+	}
 	if opt.Heartbeat < opt.MinInterval {
 		return nil, fmt.Errorf("status: heartbeat %v is shorter than min interval %v", opt.Heartbeat, opt.MinInterval)
 	}
@@ -227,6 +288,7 @@ func New(p Provider, opt Options) (*Server, error) {
 		}
 		s.auth = a
 	}
+	s.redact = newRedactor(opt.Secrets)
 	as, err := loadAssets()
 	if err != nil {
 		return nil, fmt.Errorf("status: %w", err)
@@ -243,13 +305,18 @@ func (s *Server) snapshot(ctx context.Context) (Snapshot, error) {
 	if err != nil {
 		return Snapshot{}, fmt.Errorf("status snapshot: %w", err)
 	}
-	return normalize(snap, time.Now()), nil
+	return normalize(snap, time.Now(), s.opt.OfflineAlert), nil
 }
 
-func normalize(snap Snapshot, now time.Time) Snapshot {
+// normalize fills Now when the provider left it zero, makes nil lists
+// empty so the JSON always has arrays, and computes the alerts.
+func normalize(snap Snapshot, now time.Time, offlineAlert time.Duration) Snapshot {
 	if snap.Now.IsZero() {
 		snap.Now = now
 	}
+	snap.Attention = nonNil(snap.Attention)
+	snap.Reports = nonNil(snap.Reports)
+	snap.StockSources = nonNil(snap.StockSources)
 	snap.Stores = nonNil(snap.Stores)
 	snap.Platforms = nonNil(snap.Platforms)
 	snap.Printers = nonNil(snap.Printers)
@@ -264,6 +331,7 @@ func normalize(snap Snapshot, now time.Time) Snapshot {
 		}
 		snap.Bindings = bs
 	}
+	snap.Alerts = alerts(snap, offlineAlert)
 	return snap
 }
 

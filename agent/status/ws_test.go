@@ -33,7 +33,7 @@ func TestWSFirstMessage(t *testing.T) {
 			}
 			c := dial(t, ts, nil)
 			got := readSnap(t, c, 2*time.Second)
-			if !snapEqual(got, normalize(fullSnapshot(), time.Time{})) {
+			if !snapEqual(got, normalize(fullSnapshot(), time.Time{}, DefaultOfflineAlert)) {
 				t.Errorf("first message differs:\n got %+v\nwant %+v", got, fullSnapshot())
 			}
 		})
