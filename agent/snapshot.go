@@ -3,10 +3,14 @@ package agent
 import (
 	"context"
 	"fmt"
+	"net/url"
+	"sync"
+	"time"
 
 	"storeedge/agent/status"
 	"storeedge/printer"
 	"storeedge/queue"
+	"storeedge/sync/order"
 )
 
 // latestTickets is how many recent jobs the status page lists.
@@ -23,7 +27,11 @@ func (a *Agent) Snapshot(ctx context.Context) (status.Snapshot, error) {
 		Version: a.opt.Version,
 		Started: a.started,
 		Now:     a.opt.Now(),
-		Queue:   status.Queue{Pending: st.Pending, Inflight: st.Inflight, Done: st.Done, Dead: st.Dead},
+		Queue: status.Queue{Pending: st.Pending, Inflight: st.Inflight, Done: st.Done, Dead: st.Dead,
+			Held: st.Held, Dropped: st.Dropped},
+	}
+	if r := a.q.Recovery(); r != nil {
+		s.Queue.Recovery = &status.QueueRecovery{At: r.At, MovedTo: r.MovedTo, Cause: r.Cause}
 	}
 	for _, c := range a.cfg.Stores {
 		s.Stores = append(s.Stores, status.Store{ID: c.ID, Name: c.Name, Platform: c.Platform})
@@ -43,6 +51,7 @@ func (a *Agent) Snapshot(ctx context.Context) (status.Snapshot, error) {
 			Name: pc.Name, URI: pc.URI.Raw, State: string(info.State), Paper: pc.Paper,
 			Queued: lane.Pending + lane.Inflight, Printed: lane.Done, Failed: lane.Dead,
 			LastPrinted: info.LastPrinted, LastError: info.LastError,
+			Detail: info.Detail, Since: info.Since, NeedsPersonSince: info.NeedsPersonSince, Paused: info.Paused,
 		})
 	}
 	for _, b := range a.table.Bindings() {
@@ -53,12 +62,88 @@ func (a *Agent) Snapshot(ctx context.Context) (status.Snapshot, error) {
 		return status.Snapshot{}, fmt.Errorf("latest tickets: %w", err)
 	}
 	for _, j := range jobs {
-		t := status.Ticket{ID: j.ID, Printer: j.Printer, State: string(j.State), Updated: j.Updated,
-			Reprint: j.Uncertain, Attempts: j.Attempts, Error: j.LastError}
-		if p, err := printer.DecodePayload(j.Payload); err == nil {
-			t.Store, t.OrderID, t.Kind = p.Order.StoreID, p.Order.ID, string(p.Kind)
+		s.Tickets = append(s.Tickets, ticketOf(j))
+	}
+	if st.Held+st.Dead > 0 {
+		// Jobs waiting for a person, however old: the latest tickets may
+		// no longer show them.
+		waiting, err := a.q.List(queue.Filter{States: []queue.State{queue.Held, queue.Dead}, Limit: attentionTickets})
+		if err != nil {
+			return status.Snapshot{}, fmt.Errorf("jobs waiting for a decision: %w", err)
 		}
-		s.Tickets = append(s.Tickets, t)
+		for _, j := range waiting {
+			s.Attention = append(s.Attention, ticketOf(j))
+		}
+	}
+	s.Today.Date = s.Now.In(order.CST).Format(time.DateOnly)
+	for _, p := range s.Platforms {
+		s.Today.Orders += p.OrdersSeen
+	}
+	if s.Today.Tickets, err = a.today.count(a.q, s.Now); err != nil {
+		return status.Snapshot{}, fmt.Errorf("tickets printed today: %w", err)
+	}
+	if err := a.stock.snapshot(&s); err != nil {
+		return status.Snapshot{}, err
 	}
 	return s, nil
+}
+
+// attentionTickets is how many held and dead jobs the status page lists.
+const attentionTickets = 100
+
+// ticketOf is a job as the status page lists it.
+func ticketOf(j queue.Job) status.Ticket {
+	t := status.Ticket{ID: j.ID, Printer: j.Printer, State: string(j.State), Updated: j.Updated,
+		Reprint: j.Uncertain, Attempts: j.Attempts, Error: j.LastError,
+		Preview: "/api/v1/jobs/" + url.PathEscape(j.ID) + "/preview.png"}
+	if p, err := printer.DecodePayload(j.Payload); err == nil {
+		t.Store, t.OrderID, t.Kind = p.Order.StoreID, p.Order.ID, string(p.Kind)
+	}
+	return t
+}
+
+// todayCounter counts the jobs printed since midnight (China Standard
+// Time), read from the queue at most every todayEvery.
+type todayCounter struct {
+	mu    sync.Mutex
+	at    time.Time // when n was counted
+	day   string
+	n     int
+	every time.Duration
+}
+
+// todayEvery is how long a count of today's tickets is reused.
+const todayEvery = 5 * time.Second
+
+func (c *todayCounter) count(q *queue.Queue, now time.Time) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	every := c.every
+	if every == 0 {
+		every = todayEvery
+	}
+	cst := now.In(order.CST)
+	day := cst.Format(time.DateOnly)
+	if day == c.day && now.Sub(c.at) < every && !now.Before(c.at) {
+		return c.n, nil
+	}
+	midnight := time.Date(cst.Year(), cst.Month(), cst.Day(), 0, 0, 0, 0, order.CST)
+	// Newest first: read more until a job from before midnight shows up.
+	for limit := 256; ; limit *= 4 {
+		jobs, err := q.List(queue.Filter{States: []queue.State{queue.Done}, Newest: true, Limit: limit})
+		if err != nil {
+			return 0, err
+		}
+		n := 0
+		for _, j := range jobs {
+			if j.Updated.Before(midnight) {
+				break
+			}
+			n++
+		}
+		if n < len(jobs) || len(jobs) < limit {
+			c.at, c.day, c.n = now, day, n
+			return n, nil
+		}
+	}
 }

@@ -37,6 +37,12 @@ type Config struct {
 	Platforms []Platform
 	Printers  []Printer
 	Bindings  []Binding
+	// Profiles are the [[profile]] tables: printer profiles a printer's
+	// paper may name besides the built-in ones.
+	Profiles []escpos.Profile
+	// StockSources and Reporters: the POS's stock and prices, reported upstream.
+	StockSources []StockSource
+	Reporters    []Reporter
 
 	ix *index // where each key was written, for FieldError
 }
@@ -59,6 +65,17 @@ type Agent struct {
 	StatusToken  string // status_token (secret); required when StatusListen is not loopback
 	LogLevel     string // log_level: debug|info|warn|error, default info
 	Uncertain    string // uncertain: reprint (default) | hold: what to do with a job that may have printed
+	// FailoverAfter (failover_after, default 30s): how long a printer may
+	// need a person (paper out, cover open, error, offline) before its
+	// waiting jobs move to their binding's backup printer.
+	FailoverAfter time.Duration
+	// KeepDone (keep_done, default 7d): how long printed and dropped jobs
+	// stay in the queue for reprinting before they are pruned.
+	KeepDone time.Duration
+	// DedupeFor (dedupe_for, default 30d, not shorter than keep_done): how
+	// long a job id is remembered, so that an order the platform sends
+	// again does not print again.
+	DedupeFor time.Duration
 }
 
 // Store is one [[store]]: a shop whose orders storeedge prints.
@@ -66,6 +83,8 @@ type Store struct {
 	ID       string // id: the platform's store id (Youzan offline_id or kdt_id), unique
 	Name     string // name printed on tickets; default ID
 	Platform string // platform: name of a [[platform]]; may be omitted when there is exactly one
+	ShopNo   string // shop_no: the Wangdiantong shop number to ask for; default ID
+	GrantID  string // grant_id: a Youzan chain branch's own kdt_id for its own token; empty uses the platform's (HQ) token
 }
 
 // Platform is one [[platform]]: an account on a cloud platform.
@@ -79,14 +98,22 @@ type Platform struct {
 	Poll         time.Duration // poll, default 30s, min 1s
 	Overlap      time.Duration // overlap of consecutive poll windows, default 2m
 	Lookback     time.Duration // lookback: how far back the first poll starts, default 1h
+	Mode         string        // mode (youzan): multi_outlet (default; stores are offline_id) | chain (stores are branch kdt_id)
+	SID          string        // sid (wdt): the seller account
+	AppKey       string        // appkey (wdt)
+	AppSecret    string        // appsecret (wdt, secret)
+	MaxSpan      time.Duration // max_span (wdt): longest trade_query window, default 1h (classic), up to 72h (newer API)
+	PushListen   string        // push_listen (youzan): address receiving Youzan push messages; empty = no push
 }
 
 // Printer is one [[printer]].
 type Printer struct {
 	Name     string  // name, unique
 	URI      uri.URI // uri
-	Paper    string  // paper: 58mm | 80mm (default) | a printer profile name such as tm-t88
+	Paper    string  // paper: 58mm | 80mm (default) | a printer profile name such as tm-t88 or a [[profile]]
 	Encoding string  // encoding: gb18030 (default; the only one supported)
+	Template string  // template: a ticket template file for every ticket of this printer; absolute
+	Logo     string  // logo: a PNG picture printed at the top of receipts; absolute
 }
 
 // Binding is one [[binding]]: which printers print a ticket kind of a store.
@@ -96,6 +123,7 @@ type Binding struct {
 	Printers []string // at least one printer name, no repeats
 	Copies   int      // 1..9, default 1
 	Backup   string   // optional printer used when the others fail; not one of Printers
+	Template string   // template: a ticket template file for this binding's tickets; absolute; wins over the printer's
 }
 
 // Defaults.
@@ -103,6 +131,11 @@ const (
 	DefaultStatusListen = "127.0.0.1:8723"
 	DefaultLogLevel     = "info"
 	DefaultUncertain    = "reprint"
+	DefaultFailover     = 30 * time.Second
+	MinFailover         = time.Second
+	DefaultKeepDone     = 7 * 24 * time.Hour
+	DefaultDedupeFor    = 30 * 24 * time.Hour
+	MinKeepDone         = time.Hour
 	DefaultPoll         = 30 * time.Second
 	MinPoll             = time.Second
 	DefaultOverlap      = 2 * time.Minute
@@ -128,16 +161,18 @@ type platformType struct {
 
 var platformTypes = map[string]platformType{
 	"youzan": {baseURL: "https://open.youzanyun.com", required: []string{"client_id", "client_secret", "grant_id"}},
+	"wdt":    {baseURL: "https://api.wangdian.cn/openapi2", required: []string{"sid", "appkey", "appsecret"}},
 }
 
 // The keys each table accepts.
 var (
-	rootKeys     = []string{"agent", "store", "platform", "printer", "binding"}
-	agentKeys    = []string{"data_dir", "status_listen", "status_token", "log_level", "uncertain"}
-	storeKeys    = []string{"id", "name", "platform"}
-	platformKeys = []string{"name", "type", "base_url", "client_id", "client_secret", "grant_id", "poll", "overlap", "lookback"}
-	printerKeys  = []string{"name", "uri", "paper", "encoding"}
-	bindingKeys  = []string{"store", "ticket", "printers", "copies", "backup"}
+	rootKeys     = []string{"agent", "store", "platform", "printer", "binding", "stock_source", "reporter", "profile"}
+	agentKeys    = []string{"data_dir", "status_listen", "status_token", "log_level", "uncertain", "failover_after", "keep_done", "dedupe_for"}
+	storeKeys    = []string{"id", "name", "platform", "shop_no", "grant_id"}
+	platformKeys = []string{"name", "type", "base_url", "client_id", "client_secret", "grant_id", "poll", "overlap", "lookback",
+		"mode", "sid", "appkey", "appsecret", "max_span", "push_listen"}
+	printerKeys = []string{"name", "uri", "paper", "encoding", "template", "logo"}
+	bindingKeys = []string{"store", "ticket", "printers", "copies", "backup", "template"}
 )
 
 // Load reads and validates the config file at path. Secrets written env:NAME
@@ -188,7 +223,7 @@ func syntaxError(file string, data []byte, err error) *Error {
 		col = utf8.RuneCount(text[:col-1]) + 1
 	}
 	msg := strings.TrimPrefix(de.Error(), "toml: ")
-	for _, k := range []string{"client_secret", "status_token"} {
+	for _, k := range []string{"client_secret", "status_token", "appsecret", "authorization", "dsn"} {
 		if bytes.Contains(text, []byte(k)) {
 			msg = "the line holding " + k + " is not valid TOML (is the value a quoted string?)"
 		}
@@ -210,14 +245,33 @@ func (d *decoder) config(root *table) *Config {
 		c.Stores = append(c.Stores, d.store(t))
 		storeTabs = append(storeTabs, t)
 	})
+	var profileTabs []*table
+	root.tables("profile", profileKeys, func(_ int, t *table) {
+		c.Profiles = append(c.Profiles, d.profile(t))
+		profileTabs = append(profileTabs, t)
+	})
+	unique(c.Profiles, profileTabs, "name", "profile name", func(p escpos.Profile) string { return p.Name })
 	root.tables("printer", printerKeys, func(_ int, t *table) {
-		c.Printers = append(c.Printers, d.printer(t))
+		c.Printers = append(c.Printers, d.printer(t, c.Profiles))
 		printerTabs = append(printerTabs, t)
 	})
 	root.tables("binding", bindingKeys, func(_ int, t *table) {
 		c.Bindings = append(c.Bindings, d.binding(t))
 		bindingTabs = append(bindingTabs, t)
 	})
+
+	var srcTabs, repTabs []*table
+	root.tables("stock_source", stockSourceKeys, func(_ int, t *table) {
+		c.StockSources = append(c.StockSources, d.stockSource(t))
+		srcTabs = append(srcTabs, t)
+	})
+	root.tables("reporter", reporterKeys, func(_ int, t *table) {
+		c.Reporters = append(c.Reporters, d.reporter(t))
+		repTabs = append(repTabs, t)
+	})
+	unique(c.StockSources, srcTabs, "name", "stock source name", func(s StockSource) string { return s.Name })
+	unique(c.Reporters, repTabs, "name", "reporter name", func(r Reporter) string { return r.Name })
+	d.stockRefs(c, srcTabs, repTabs)
 
 	platforms := unique(c.Platforms, platformTabs, "name", "platform name", func(p Platform) string { return p.Name })
 	stores := unique(c.Stores, storeTabs, "id", "store id", func(s Store) string { return s.ID })
@@ -290,7 +344,55 @@ func (d *decoder) agent(t *table) Agent {
 	}
 	a.LogLevel = t.enum("log_level", DefaultLogLevel, "debug", "info", "warn", "error")
 	a.Uncertain = t.enum("uncertain", DefaultUncertain, "reprint", "hold")
+	a.FailoverAfter = DefaultFailover
+	if v, ok := t.duration("failover_after"); ok {
+		if v < MinFailover {
+			t.errorf("failover_after", "%s is below the minimum of %s", v, MinFailover)
+		} else {
+			a.FailoverAfter = v
+		}
+	}
+	a.KeepDone = DefaultKeepDone
+	if v, ok := t.retention("keep_done"); ok {
+		if v < MinKeepDone {
+			t.errorf("keep_done", "%s is below the minimum of %s", v, MinKeepDone)
+		} else {
+			a.KeepDone = v
+		}
+	}
+	a.DedupeFor = DefaultDedupeFor
+	if v, ok := t.retention("dedupe_for"); ok {
+		if v < a.KeepDone {
+			t.errorf("dedupe_for", "%s is shorter than keep_done (%s): a job id must be remembered at least as long as its job is kept",
+				formatRetention(v), formatRetention(a.KeepDone))
+		} else {
+			a.DedupeFor = v
+		}
+	}
 	return a
+}
+
+// retention reads a duration that may also be written in days ("7d").
+func (t *table) retention(key string) (time.Duration, bool) {
+	if s, isStr := t.m[key].(string); isStr {
+		if n, found := strings.CutSuffix(strings.TrimSpace(s), "d"); found {
+			days, err := strconv.Atoi(n)
+			if err != nil || days < 0 || days > 3650 {
+				t.errorf(key, "%q is not a number of days from 0 to 3650 like \"7d\", nor a duration like \"48h\"", s)
+				return 0, false
+			}
+			return time.Duration(days) * 24 * time.Hour, true
+		}
+	}
+	return t.duration(key)
+}
+
+// formatRetention writes whole days as "7d", anything else as a duration.
+func formatRetention(d time.Duration) string {
+	if d > 0 && d%(24*time.Hour) == 0 {
+		return strconv.Itoa(int(d/(24*time.Hour))) + "d"
+	}
+	return d.String()
 }
 
 // checkListen validates a status_listen address and tells whether it only
@@ -328,6 +430,19 @@ func (d *decoder) store(t *table) Store {
 	}
 	if p, ok := t.nonEmpty("platform"); ok {
 		s.Platform = p
+	}
+	s.ShopNo = s.ID
+	if v, ok := t.nonEmpty("shop_no"); ok {
+		s.ShopNo = strings.TrimSpace(v)
+	}
+	if t.has("grant_id") {
+		if v, ok := t.id("grant_id"); ok {
+			if strings.Trim(v, "0123456789") != "" {
+				t.errorf("grant_id", "%q is not a Youzan kdt_id (digits only)", v)
+			} else {
+				s.GrantID = v
+			}
+		}
 	}
 	return s
 }
@@ -419,10 +534,11 @@ func (d *decoder) platform(t *table) Platform {
 			p.Lookback = v
 		}
 	}
+	d.platformExtra(t, &p)
 	return p
 }
 
-func (d *decoder) printer(t *table) Printer {
+func (d *decoder) printer(t *table, profiles []escpos.Profile) Printer {
 	p := Printer{Paper: DefaultPaper, Encoding: DefaultEncoding}
 	if s, ok := t.required("name"); ok {
 		p.Name = s
@@ -438,7 +554,7 @@ func (d *decoder) printer(t *table) Printer {
 		}
 	}
 	if s, ok := t.nonEmpty("paper"); ok {
-		if paper, err := checkPaper(s); err != nil {
+		if paper, err := checkPaper(s, profiles); err != nil {
 			t.errorf("paper", "%s", err)
 		} else {
 			p.Paper = paper
@@ -451,17 +567,27 @@ func (d *decoder) printer(t *table) Printer {
 			p.Encoding = e
 		}
 	}
+	p.Template = d.path(t, "template")
+	p.Logo = d.path(t, "logo")
 	return p
 }
 
 // checkPaper accepts the name of a built-in printer profile (58mm, 80mm,
-// tm-t88, ...), returned in lower case.
-func checkPaper(s string) (string, error) {
+// tm-t88, ...) or of a [[profile]], returned in lower case.
+func checkPaper(s string, profiles []escpos.Profile) (string, error) {
 	p := strings.ToLower(strings.TrimSpace(s))
 	if _, ok := escpos.LookupProfile(p); ok {
 		return p, nil
 	}
 	var names []string
+	for _, prof := range profiles {
+		if prof.Name == p {
+			return p, nil
+		}
+		if prof.Name != "" {
+			names = append(names, prof.Name)
+		}
+	}
 	for _, prof := range escpos.Profiles() {
 		names = append(names, prof.Name)
 	}
@@ -507,6 +633,7 @@ func (d *decoder) binding(t *table) Binding {
 	if s, ok := t.nonEmpty("backup"); ok {
 		b.Backup = s
 	}
+	b.Template = d.path(t, "template")
 	return b
 }
 
@@ -602,6 +729,9 @@ func (c *Config) Redacted() *Config {
 	r.Stores = slices.Clone(c.Stores)
 	r.Platforms = slices.Clone(c.Platforms)
 	for i := range r.Platforms {
+		if r.Platforms[i].AppSecret != "" {
+			r.Platforms[i].AppSecret = Masked
+		}
 		if r.Platforms[i].ClientSecret != "" {
 			r.Platforms[i].ClientSecret = Masked
 		}
@@ -615,9 +745,136 @@ func (c *Config) Redacted() *Config {
 			}
 		}
 	}
+	r.Profiles = slices.Clone(c.Profiles)
 	r.Bindings = slices.Clone(c.Bindings)
 	for i := range r.Bindings {
 		r.Bindings[i].Printers = slices.Clone(c.Bindings[i].Printers)
 	}
+	r.redactStock(c)
 	return &r
+}
+
+// profileKeys are the keys of a [[profile]] table.
+var profileKeys = []string{"name", "base", "dots", "cols_a", "cols_b", "chinese", "code_page", "chinese_at_boot", "image", "qr", "cut"}
+
+// Profile finds a printer profile by name: a [[profile]] of the config, or
+// a built-in one.
+func (c *Config) Profile(name string) (escpos.Profile, bool) {
+	name = strings.ToLower(strings.TrimSpace(name))
+	for _, p := range c.Profiles {
+		if p.Name == name {
+			return p, true
+		}
+	}
+	return escpos.LookupProfile(name)
+}
+
+// profile decodes a [[profile]]: a printer profile starting from a built-in
+// one (base, default 80mm), with the keys written replacing its values.
+// When dots is written and the columns are not, they follow from it.
+func (d *decoder) profile(t *table) escpos.Profile {
+	base := "80mm"
+	if s, ok := t.nonEmpty("base"); ok {
+		base = strings.ToLower(strings.TrimSpace(s))
+	}
+	p, ok := escpos.LookupProfile(base)
+	if !ok {
+		var names []string
+		for _, b := range escpos.Profiles() {
+			names = append(names, b.Name)
+		}
+		t.errorf("base", "%q is not a built-in profile; use one of %s", base, strings.Join(names, ", "))
+		p, _ = escpos.LookupProfile("80mm")
+	}
+	p.Name = ""
+	if s, ok := t.required("name"); ok {
+		name := strings.ToLower(strings.TrimSpace(s))
+		if _, builtin := escpos.LookupProfile(name); builtin {
+			t.errorf("name", "%q is a built-in profile; give this one another name", s)
+		} else {
+			p.Name = name
+		}
+	}
+	ints := []struct {
+		key string
+		dst *int
+	}{{"dots", &p.Dots}, {"cols_a", &p.ColsA}, {"cols_b", &p.ColsB}}
+	for _, k := range ints {
+		if n, ok := t.integer(k.key); ok {
+			if n <= 0 || n > 65535 {
+				t.errorf(k.key, "%d is not within 1-65535", n)
+				continue
+			}
+			*k.dst = int(n)
+		}
+	}
+	if t.has("dots") && !t.has("cols_a") {
+		p.ColsA = p.Dots / escpos.FontADots
+	}
+	if t.has("dots") && !t.has("cols_b") {
+		p.ColsB = p.Dots / escpos.FontBDots
+	}
+	p.Chinese = t.enum("chinese", p.Chinese, escpos.ChineseGBK, escpos.ChineseGB18030, escpos.ChineseNone)
+	p.CodePage = t.enum("code_page", p.CodePage, append(escpos.CodePages(), escpos.CodePageNone)...)
+	if v, present := t.m["chinese_at_boot"]; present {
+		if b, isBool := v.(bool); isBool {
+			p.ChineseAtBoot = b
+		} else {
+			t.wrongType("chinese_at_boot", "true or false", v)
+		}
+	}
+	if s, ok := t.str("image"); ok {
+		switch v := strings.ToLower(strings.TrimSpace(s)); v {
+		case escpos.ImageRaster, escpos.ImageGraphics, escpos.ImageColumn:
+			p.Image = v
+		case "none":
+			p.Image = escpos.ImageNone
+		default:
+			t.errorf("image", "%q is not one of raster, graphics, column, none", s)
+		}
+	}
+	if s, ok := t.str("qr"); ok {
+		switch v := strings.ToLower(strings.TrimSpace(s)); v {
+		case "native":
+			p.QR = escpos.QRNative
+		case escpos.QRImage:
+			p.QR = escpos.QRImage
+		default:
+			t.errorf("qr", "%q is not native or image", s)
+		}
+	}
+	p.Cut = t.enum("cut", p.Cut, escpos.CutPartial, escpos.CutFull, escpos.CutNone)
+	if p.Name != "" {
+		// What the keys cannot say alone: columns that overflow the dots,
+		// QR codes as images without an image command.
+		if err := p.Validate(); err != nil {
+			field := "dots"
+			switch msg := err.Error(); {
+			case strings.Contains(msg, "cols_a"):
+				field = "cols_a"
+			case strings.Contains(msg, "cols_b"):
+				field = "cols_b"
+			case strings.Contains(msg, "qr:"):
+				field = "qr"
+			}
+			t.errorf(field, "%s", strings.TrimPrefix(err.Error(), fmt.Sprintf("printer profile %q: ", p.Name)))
+		}
+	}
+	return p
+}
+
+// path reads a file path key, relative to the config file's directory, and
+// returns it absolute and clean; "" when the key is not written.
+func (d *decoder) path(t *table, key string) string {
+	s, ok := t.nonEmpty(key)
+	if !ok {
+		return ""
+	}
+	if !filepath.IsAbs(s) {
+		s = filepath.Join(d.dir, s)
+	}
+	if abs, err := filepath.Abs(s); err == nil {
+		s = abs
+	}
+	return filepath.Clean(s)
 }

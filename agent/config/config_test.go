@@ -90,17 +90,33 @@ func TestParseErrors(t *testing.T) {
 		{"plural table name", doc(`[[stores]]`, `id = "1"`),
 			`storeedge.toml:1: stores: unknown key (did you mean "store"?)`},
 		{"unknown key without suggestion", doc(`[agent]`, `color = "red"`),
-			`storeedge.toml:2: agent.color: unknown key; known keys are data_dir, status_listen, status_token, log_level, uncertain`},
+			`storeedge.toml:2: agent.color: unknown key; known keys are data_dir, status_listen, status_token, log_level, uncertain, failover_after, keep_done, dedupe_for`},
+		{"failover too quick", doc(`[agent]`, `failover_after = "500ms"`),
+			`storeedge.toml:2: agent.failover_after: 500ms is below the minimum of 1s`},
+		{"failover not a duration", doc(`[agent]`, `failover_after = 30`),
+			`storeedge.toml:2: agent.failover_after: must be a duration string like "30s" or "2m", not an integer`},
+		{"keep_done too short", doc(`[agent]`, `keep_done = "30m"`),
+			`storeedge.toml:2: agent.keep_done: 30m0s is below the minimum of 1h0m0s`},
+		{"keep_done bad days", doc(`[agent]`, `keep_done = "seven d"`),
+			`storeedge.toml:2: agent.keep_done: "seven d" is not a number of days from 0 to 3650 like "7d", nor a duration like "48h"`},
+		{"keep_done not a string", doc(`[agent]`, `keep_done = 7`),
+			`storeedge.toml:2: agent.keep_done: must be a duration string like "30s" or "2m", not an integer`},
+		{"dedupe_for shorter than default keep_done", doc(`[agent]`, `dedupe_for = "3d"`),
+			`storeedge.toml:2: agent.dedupe_for: 3d is shorter than keep_done (7d): a job id must be remembered at least as long as its job is kept`},
+		{"dedupe_for shorter than keep_done", doc(`[agent]`, `dedupe_for = "240h"`, `keep_done = "14d"`),
+			`storeedge.toml:2: agent.dedupe_for: 10d is shorter than keep_done (14d): a job id must be remembered at least as long as its job is kept`},
+		{"dedupe_for not a duration", doc(`[agent]`, `dedupe_for = "a month"`),
+			`storeedge.toml:2: agent.dedupe_for: "a month" is not a duration like "30s" or "2m"`},
 		{"unknown quoted key", doc(`[agent]`, `"data dir" = "/srv/se"`),
 			`storeedge.toml:2: agent."data dir": unknown key (did you mean "data_dir"?)`},
 		{"unknown key in second printer", doc(printers2, `url = "tcp://10.0.0.8"`),
 			`storeedge.toml:7: printer[1].url: unknown key (did you mean "uri"?)`},
 		{"unknown sub-table of an array element", doc(printers2, `[printer.options]`, `speed = 3`),
-			`storeedge.toml:7: printer[1].options: unknown key; known keys are name, uri, paper, encoding`},
+			`storeedge.toml:7: printer[1].options: unknown key; known keys are name, uri, paper, encoding, template, logo`},
 		{"unknown key in an inline table", doc(`agent = { log_level = "info", colour = "red" }`),
-			`storeedge.toml:1: agent.colour: unknown key; known keys are data_dir, status_listen, status_token, log_level, uncertain`},
+			`storeedge.toml:1: agent.colour: unknown key; known keys are data_dir, status_listen, status_token, log_level, uncertain, failover_after, keep_done, dedupe_for`},
 		{"unknown key in an inline array of tables", doc(`printer = [`, `  { name = "a", uri = "file:///a" },`, `  { name = "b", uri = "file:///b", copies = 2 },`, `]`),
-			`storeedge.toml:3: printer[1].copies: unknown key; known keys are name, uri, paper, encoding`},
+			`storeedge.toml:3: printer[1].copies: unknown key; known keys are name, uri, paper, encoding, template, logo`},
 
 		// Shapes and types.
 		{"agent not a table", doc(`agent = "x"`),
@@ -145,8 +161,17 @@ func TestParseErrors(t *testing.T) {
 		// [[platform]]
 		{"missing type", doc(`[[platform]]`, `name = "yz"`),
 			`storeedge.toml:1: platform[0].type: required key is missing`},
-		{"unknown type", doc(`[[platform]]`, `type = "wdt"`),
-			`storeedge.toml:2: platform[0].type: unknown platform type "wdt"; known types: youzan`},
+		{"unknown type", doc(`[[platform]]`, `type = "jdy"`),
+			`storeedge.toml:2: platform[0].type: unknown platform type "jdy"; known types: wdt, youzan`},
+		{"wdt without account", doc(`[[platform]]`, `type = "wdt"`, `max_span = "96h"`, `client_id = "x"`),
+			`storeedge.toml:1: platform[0].appkey: required for type "wdt" but missing
+storeedge.toml:1: platform[0].appsecret: required for type "wdt" but missing
+storeedge.toml:1: platform[0].sid: required for type "wdt" but missing
+storeedge.toml:3: platform[0].max_span: 96h0m0s is outside 1m to 72h0m0s (60m for the classic API, 72h for the newer one)
+storeedge.toml:4: platform[0].client_id: only "youzan" platforms take client_id; this one is "wdt"`},
+		{"youzan bad mode", doc(`[[platform]]`, `type = "youzan"`, `client_id = "c"`, `client_secret = "s"`, `grant_id = "1"`, `mode = "mall"`, `sid = "x"`),
+			`storeedge.toml:6: platform[0].mode: "mall" is not one of multi_outlet, chain
+storeedge.toml:7: platform[0].sid: only "wdt" platforms take sid; this one is "youzan"`},
 		{"youzan without credentials", doc(`[[platform]]`, `type = "youzan"`),
 			doc(`storeedge.toml:1: platform[0].client_id: required for type "youzan" but missing`,
 				`storeedge.toml:1: platform[0].client_secret: required for type "youzan" but missing`,
@@ -503,16 +528,19 @@ func TestDefaults(t *testing.T) {
 	want := &Config{
 		File: "storeedge.toml",
 		Agent: Agent{
-			DataDir:      DefaultDataDir(),
-			StatusListen: "127.0.0.1:8723",
-			LogLevel:     "info",
-			Uncertain:    "reprint",
+			DataDir:       DefaultDataDir(),
+			StatusListen:  "127.0.0.1:8723",
+			LogLevel:      "info",
+			Uncertain:     "reprint",
+			FailoverAfter: 30 * time.Second,
+			KeepDone:      7 * 24 * time.Hour,
+			DedupeFor:     30 * 24 * time.Hour,
 		},
-		Stores: []Store{{ID: "43435545", Name: "43435545", Platform: "youzan"}},
+		Stores: []Store{{ID: "43435545", Name: "43435545", Platform: "youzan", ShopNo: "43435545"}},
 		Platforms: []Platform{{
 			Name: "youzan", Type: "youzan", BaseURL: "https://open.youzanyun.com",
 			ClientID: "cid", ClientSecret: "s", GrantID: "90001",
-			Poll: 30 * time.Second, Overlap: 2 * time.Minute, Lookback: time.Hour,
+			Poll: 30 * time.Second, Overlap: 2 * time.Minute, Lookback: time.Hour, Mode: ModeMultiOutlet,
 		}},
 		Printers: []Printer{{Name: "front", URI: uri.URI{Raw: "tcp://10.0.0.9", Scheme: "tcp", Host: "10.0.0.9", Port: 9100},
 			Paper: "80mm", Encoding: "gb18030"}},
@@ -551,6 +579,12 @@ func TestValues(t *testing.T) {
 		{"shared listen with token", doc(`[agent]`, `status_listen = "0.0.0.0:8723"`, `status_token = "t0ken"`), func(c *Config) string {
 			return expect(c.Agent.StatusToken, "t0ken")
 		}},
+		{"retention in days and hours", doc(`[agent]`, `keep_done = " 2d "`, `dedupe_for = "72h"`), func(c *Config) string {
+			return expect(fmt.Sprint(c.Agent.KeepDone, " ", c.Agent.DedupeFor), "48h0m0s 72h0m0s")
+		}},
+		{"dedupe_for equal to keep_done", doc(`[agent]`, `keep_done = "1h"`, `dedupe_for = "60m"`), func(c *Config) string {
+			return expect(fmt.Sprint(c.Agent.KeepDone, " ", c.Agent.DedupeFor), "1h0m0s 1h0m0s")
+		}},
 		{"enums ignore case", doc(`[agent]`, `log_level = "WARN"`, `uncertain = "Hold"`), func(c *Config) string {
 			return expect(c.Agent.LogLevel+" "+c.Agent.Uncertain, "warn hold")
 		}},
@@ -568,7 +602,7 @@ func TestValues(t *testing.T) {
 			}},
 		{"binding for every store, copies and backup", doc(printers2, `[[binding]]`, `store = "*"`, `ticket = "Kitchen"`,
 			`printers = ["kitchen"]`, `copies = 9`, `backup = "front"`), func(c *Config) string {
-			return expect(fmt.Sprintf("%+v", c.Bindings[0]), "{Store:* Ticket:kitchen Printers:[kitchen] Copies:9 Backup:front}")
+			return expect(fmt.Sprintf("%+v", c.Bindings[0]), "{Store:* Ticket:kitchen Printers:[kitchen] Copies:9 Backup:front Template:}")
 		}},
 		{"same ticket for a store and for every store", doc(youzan, `[[store]]`, `id = "1"`, printers2,
 			`[[binding]]`, `store = "*"`, `ticket = "receipt"`, `printers = ["front"]`,
@@ -717,5 +751,96 @@ func TestFieldError(t *testing.T) {
 	}
 	if got := c.FieldError("nowhere", "x").Error(); got != "shop.toml: nowhere: x" {
 		t.Fatalf("unknown field: %q", got)
+	}
+}
+
+func TestPrinterProfilesAndTicketFiles(t *testing.T) {
+	src := doc(
+		`[[profile]]`,
+		`name = "XP-80C"`,
+		`dots = 576`,
+		`chinese = "gb18030"`,
+		`code_page = "cp858"`,
+		`chinese_at_boot = true`,
+		`image = "column"`,
+		`qr = "image"`,
+		`cut = "full"`,
+		``,
+		`[[profile]]`,
+		`name = "narrow"`,
+		`base = "58mm"`,
+		`cols_b = 40`,
+		``,
+		`[[printer]]`,
+		`name = "front"`,
+		`uri = "file:///dev/usb/lp0"`,
+		`paper = "xp-80c"`,
+		`template = "tickets/receipt.tmpl"`,
+		`logo = "/srv/logo.png"`,
+		``,
+		`[[printer]]`,
+		`name = "small"`,
+		`uri = "file:///x"`,
+		`paper = "narrow"`,
+		``,
+		`[[binding]]`,
+		`store = "*"`,
+		`ticket = "kitchen"`,
+		`printers = ["front"]`,
+		`template = "k.tmpl"`,
+	)
+	c, err := Parse("/etc/storeedge/shop.toml", []byte(src), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	xp, ok := c.Profile("XP-80C")
+	want := "{Name:xp-80c Dots:576 ColsA:48 ColsB:64 Chinese:gb18030 CodePage:cp858 ChineseAtBoot:true Image:column QR:image Cut:full}"
+	if got := fmt.Sprintf("%+v", xp); !ok || got != want {
+		t.Errorf("profile = %s, want %s", got, want)
+	}
+	narrow, _ := c.Profile("narrow")
+	if narrow.Dots != 384 || narrow.ColsA != 32 || narrow.ColsB != 40 || narrow.Chinese != "gbk" {
+		t.Errorf("narrow = %+v", narrow)
+	}
+	if p, ok := c.Profile("tm-t88"); !ok || p.Dots != 512 {
+		t.Errorf("built-in profile through the config: %+v %v", p, ok)
+	}
+	front := c.Printers[0]
+	if front.Paper != "xp-80c" || front.Template != "/etc/storeedge/tickets/receipt.tmpl" || front.Logo != "/srv/logo.png" {
+		t.Errorf("printer = %+v", front)
+	}
+	if c.Bindings[0].Template != "/etc/storeedge/k.tmpl" || c.Printers[1].Template != "" {
+		t.Errorf("binding template %q, printer %q", c.Bindings[0].Template, c.Printers[1].Template)
+	}
+}
+
+func TestPrinterProfileErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		doc  string
+		want string
+	}{
+		{"name missing", doc(`[[profile]]`, `dots = 576`), `storeedge.toml:1: profile[0].name: required key is missing`},
+		{"built-in name", doc(`[[profile]]`, `name = "80mm"`), `storeedge.toml:2: profile[0].name: "80mm" is a built-in profile; give this one another name`},
+		{"unknown base", doc(`[[profile]]`, `name = "a"`, `base = "76mm"`), `storeedge.toml:3: profile[0].base: "76mm" is not a built-in profile; use one of 58mm, 80mm, tm-t88`},
+		{"bad chinese", doc(`[[profile]]`, `name = "a"`, `chinese = "big5"`), `storeedge.toml:3: profile[0].chinese: "big5" is not one of gbk, gb18030, none`},
+		{"bad code page", doc(`[[profile]]`, `name = "a"`, `code_page = "cp936"`), `storeedge.toml:3: profile[0].code_page: "cp936" is not one of cp437`},
+		{"columns overflow", doc(`[[profile]]`, `name = "a"`, `dots = 384`, `cols_a = 48`), `storeedge.toml:4: profile[0].cols_a: cols_a: 48 columns of 12 dots exceed 384 dots`},
+		{"dots not positive", doc(`[[profile]]`, `name = "a"`, `dots = 0`), `storeedge.toml:3: profile[0].dots: 0 is not within 1-65535`},
+		{"boot flag type", doc(`[[profile]]`, `name = "a"`, `chinese_at_boot = "yes"`), `storeedge.toml:3: profile[0].chinese_at_boot:`},
+		{"qr image without images", doc(`[[profile]]`, `name = "a"`, `image = "none"`, `qr = "image"`), `storeedge.toml:4: profile[0].qr: qr: QR codes sent as images need an image command`},
+		{"duplicate", doc(`[[profile]]`, `name = "a"`, `[[profile]]`, `name = "a"`), `storeedge.toml:4: profile[1].name: duplicate profile name "a" (first at line 2)`},
+		{"unknown key", doc(`[[profile]]`, `name = "a"`, `width = 80`), `storeedge.toml:3: profile[0].width: unknown key`},
+		{"printer names an unknown profile", doc(`[[profile]]`, `name = "xp"`, `[[printer]]`, `name = "a"`, `uri = "file:///x"`, `paper = "xq"`),
+			`storeedge.toml:6: printer[0].paper: "xq" is not a known paper or printer profile; use one of xp, 58mm, 80mm, tm-t88`},
+		{"empty template", doc(`[[printer]]`, `name = "a"`, `uri = "file:///x"`, `template = ""`), `storeedge.toml:4: printer[0].template: must not be empty`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("storeedge.toml", []byte(tt.doc), nil)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v\nwant %s", err, tt.want)
+			}
+		})
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"storeedge/agent"
 	"storeedge/agent/config"
 	"storeedge/agent/demo"
+	"storeedge/agent/service"
 	"storeedge/version"
 )
 
@@ -75,25 +76,28 @@ func loadConfig(path string) (*config.Config, error) {
 	return cfg, nil
 }
 
+// cmdRun runs the agent by hand (logs to the terminal, Ctrl-C stops it) or
+// as the installed service (logs to the data directory and the system log,
+// the service manager stops it); see runAgent.
 func cmdRun(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("run", stderr)
 	cfgPath := fs.String("config", "", "config `FILE` (TOML)")
+	stopTimeout := fs.Duration("stop-timeout", service.DefaultStopTimeout, "how long a stop waits for printers to finish the tickets they are printing")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if *stopTimeout <= 0 {
+		return usagef("--stop-timeout %v: must be positive", *stopTimeout)
+	}
+	asService := service.RunningAsService()
 	cfg, err := loadConfig(*cfgPath)
 	if err != nil {
+		if asService {
+			notifyNotStarted(err)
+		}
 		return err
 	}
-	log := newLogger(stderr, cfg.Agent.LogLevel)
-	a, err := agent.New(cfg, agent.Options{Logger: log, Version: version.Version})
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "storeedge %s: status page %s\n", version.Version, a.StatusURL())
-	ctx, stop := signalContext()
-	defer stop()
-	return a.Run(ctx)
+	return runAgent(cfg, asService, *stopTimeout, stdout, stderr)
 }
 
 func cmdCheckConfig(args []string, stdout, stderr io.Writer) error {
@@ -105,6 +109,9 @@ func cmdCheckConfig(args []string, stdout, stderr io.Writer) error {
 	cfg, err := loadConfig(*cfgPath)
 	if err != nil {
 		return err
+	}
+	if err := agent.CheckData(cfg); err != nil {
+		return fmt.Errorf("config %s is good, but its data directory is not:\n%w", cfg.File, err)
 	}
 	fmt.Fprintf(stdout, "%s: ok (stores: %d, platforms: %d, printers: %d, bindings: %d)\n",
 		cfg.File, len(cfg.Stores), len(cfg.Platforms), len(cfg.Printers), len(cfg.Bindings))
