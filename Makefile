@@ -26,8 +26,13 @@ PACKAGE_DEPS := dpkg-deb:dpkg dpkg-shlibdeps:dpkg-dev makensis:nsis readelf:binu
 
 all: build
 
+# usb:// printers need cgo and libusb's development files. Without them the
+# binary is built without cgo: everything works but usb:// (make deps installs them).
+BUILD_CGO ?= $(shell [ "$$($(GO) env CGO_ENABLED)" = 1 ] && pkg-config --exists libusb-1.0 2>/dev/null && echo 1 || echo 0)
+
 build:
-	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/storeedge ./cmd/storeedge
+	@[ "$(BUILD_CGO)" = 1 ] || echo "note: building without usb:// printers (no cgo or no libusb-1.0-0-dev; 'make deps' installs it)"
+	CGO_ENABLED=$(BUILD_CGO) $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/storeedge ./cmd/storeedge
 
 ## run: the demo (simulator upstream, virtual printers, status page)
 run: build
