@@ -123,43 +123,15 @@ func (q *Queue) EnqueueWithValues(space string, values map[string]string, jobs .
 	if err := checkKeys(values); err != nil {
 		return nil, fmt.Errorf("enqueue with values of %q: %w", space, err)
 	}
-	for i, j := range jobs {
-		if err := checkID(j.ID); err != nil {
-			return nil, fmt.Errorf("enqueue job %d: %w", i, err)
-		}
-		if err := checkPrinter(j.Printer); err != nil {
-			return nil, fmt.Errorf("enqueue job %d (%q): %w", i, j.ID, err)
-		}
+	if err := checkJobs(jobs); err != nil {
+		return nil, err
 	}
 	err = q.write(func(s *store) error {
-		added = make([]bool, len(jobs))
 		if err := putValues(s.tx, space, values); err != nil {
 			return err
 		}
-		dedupe := s.tx.Bucket(bDedupe)
-		seen := u64(timeBits(s.now))
-		for i, in := range jobs {
-			if s.known(in.ID) {
-				continue
-			}
-			seq, err := s.nextSeq()
-			if err != nil {
-				return err
-			}
-			j := Job{
-				ID: in.ID, Printer: in.Printer, Payload: in.Payload, State: Pending,
-				Uncertain: in.Uncertain, Enqueued: s.now, Updated: s.now,
-				NextTry: in.NextTry.Round(0), Seq: seq,
-			}
-			if err := s.add(j); err != nil {
-				return err
-			}
-			if err := dedupe.Put([]byte(j.ID), seen); err != nil {
-				return fmt.Errorf("remember job %q: %w", j.ID, err)
-			}
-			added[i] = true
-		}
-		return nil
+		added, err = s.enqueue(jobs)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("enqueue with values of %q: %w", space, err)

@@ -27,6 +27,55 @@ func checkPrinter(p string) error {
 	return nil
 }
 
+// checkJobs checks the ids and lanes of jobs to be enqueued.
+func checkJobs(jobs []Job) error {
+	for i, j := range jobs {
+		if err := checkID(j.ID); err != nil {
+			return fmt.Errorf("enqueue job %d: %w", i, err)
+		}
+		if err := checkPrinter(j.Printer); err != nil {
+			return fmt.Errorf("enqueue job %d (%q): %w", i, j.ID, err)
+		}
+	}
+	return nil
+}
+
+// enqueue adds the jobs whose ids are not known yet at the end of their
+// lanes, inside the caller's write transaction; added[i] says which.
+func (s *store) enqueue(jobs []Job) ([]bool, error) {
+	added := make([]bool, len(jobs))
+	dedupe := s.tx.Bucket(bDedupe)
+	seen := u64(timeBits(s.now))
+	for i, in := range jobs {
+		if s.known(in.ID) {
+			continue
+		}
+		seq, err := s.nextSeq()
+		if err != nil {
+			return nil, err
+		}
+		j := Job{
+			ID:        in.ID,
+			Printer:   in.Printer,
+			Payload:   in.Payload,
+			State:     Pending,
+			Uncertain: in.Uncertain,
+			Enqueued:  s.now,
+			Updated:   s.now,
+			NextTry:   in.NextTry.Round(0),
+			Seq:       seq,
+		}
+		if err := s.add(j); err != nil {
+			return nil, err
+		}
+		if err := dedupe.Put([]byte(j.ID), seen); err != nil {
+			return nil, fmt.Errorf("remember job %q: %w", j.ID, err)
+		}
+		added[i] = true
+	}
+	return added, nil
+}
+
 // Enqueue adds jobs at the end of their lanes, all or none, and returns
 // once they are committed to disk. A job whose ID is already known (in any
 // state, or pruned but still remembered) is skipped: added[i] is false.
@@ -36,46 +85,12 @@ func (q *Queue) Enqueue(jobs ...Job) (added []bool, err error) {
 	if len(jobs) == 0 {
 		return nil, nil
 	}
-	for i, j := range jobs {
-		if err := checkID(j.ID); err != nil {
-			return nil, fmt.Errorf("enqueue job %d: %w", i, err)
-		}
-		if err := checkPrinter(j.Printer); err != nil {
-			return nil, fmt.Errorf("enqueue job %d (%q): %w", i, j.ID, err)
-		}
+	if err := checkJobs(jobs); err != nil {
+		return nil, err
 	}
 	err = q.write(func(s *store) error {
-		added = make([]bool, len(jobs))
-		dedupe := s.tx.Bucket(bDedupe)
-		seen := u64(timeBits(s.now))
-		for i, in := range jobs {
-			if s.known(in.ID) {
-				continue
-			}
-			seq, err := s.nextSeq()
-			if err != nil {
-				return err
-			}
-			j := Job{
-				ID:        in.ID,
-				Printer:   in.Printer,
-				Payload:   in.Payload,
-				State:     Pending,
-				Uncertain: in.Uncertain,
-				Enqueued:  s.now,
-				Updated:   s.now,
-				NextTry:   in.NextTry.Round(0),
-				Seq:       seq,
-			}
-			if err := s.add(j); err != nil {
-				return err
-			}
-			if err := dedupe.Put([]byte(j.ID), seen); err != nil {
-				return fmt.Errorf("remember job %q: %w", j.ID, err)
-			}
-			added[i] = true
-		}
-		return nil
+		added, err = s.enqueue(jobs)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("enqueue: %w", err)
