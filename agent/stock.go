@@ -3,6 +3,7 @@ package agent
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 
 	"storeedge/agent/config"
@@ -11,6 +12,7 @@ import (
 	"storeedge/sync/hiding"
 	"storeedge/sync/stock"
 	"storeedge/sync/stock/httpapi"
+	"storeedge/sync/youzan"
 )
 
 // stockPart reads the POS's stock and prices and reports them upstream.
@@ -43,6 +45,12 @@ func newStock(cfg *config.Config, opt Options, q *queue.Queue, onChange func()) 
 		case "wdt":
 			r, err := stock.NewWDTReporter(stock.WDTConfig{BaseURL: rc.BaseURL, SID: rc.SID, AppKey: rc.AppKey, AppSecret: rc.AppSecret,
 				DailyCalls: rc.DailyCalls, HTTPClient: opt.HTTPClient, Logger: log.With("reporter", rc.Name), Now: opt.Now})
+			if err != nil {
+				return nil, fmt.Errorf("reporter %q: %w", rc.Name, err)
+			}
+			t.Reporter = r
+		case "youzan":
+			r, err := newYouzanReporter(cfg, rc, opt, log.With("reporter", rc.Name))
 			if err != nil {
 				return nil, fmt.Errorf("reporter %q: %w", rc.Name, err)
 			}
@@ -93,6 +101,37 @@ func newStock(cfg *config.Config, opt Options, q *queue.Queue, onChange func()) 
 		}
 	}})
 	return s, nil
+}
+
+// newYouzanReporter makes the reporter of a youzan [[reporter]] with the
+// credentials of the [[platform]] it names. Its client keeps its own token
+// cache: it takes the shop's current token and renews it only when that
+// one is refused or about to expire, so it never revokes the order
+// poller's.
+func newYouzanReporter(cfg *config.Config, rc config.Reporter, opt Options, log *slog.Logger) (*stock.YouzanReporter, error) {
+	var pc *config.Platform
+	for i := range cfg.Platforms {
+		if cfg.Platforms[i].Name == rc.Platform && cfg.Platforms[i].Type == "youzan" {
+			pc = &cfg.Platforms[i]
+		}
+	}
+	if pc == nil {
+		return nil, fmt.Errorf("no youzan platform named %q", rc.Platform)
+	}
+	c, err := youzan.New(youzan.Config{Name: pc.Name, BaseURL: pc.BaseURL, ClientID: pc.ClientID, ClientSecret: pc.ClientSecret,
+		GrantID: pc.GrantID, Mode: pc.Mode, HTTPClient: opt.HTTPClient, Logger: log, Now: opt.Now})
+	if err != nil {
+		return nil, err
+	}
+	items := make(map[string]stock.YouzanItem, len(rc.Items))
+	for sku, ids := range rc.Items {
+		y, err := stock.ParseYouzanItem(ids)
+		if err != nil {
+			return nil, fmt.Errorf("items: sku %q: %w", sku, err)
+		}
+		items[sku] = y
+	}
+	return stock.NewYouzanReporter(stock.YouzanConfig{Client: c, Items: items, QPS: rc.QPS, Logger: log, Now: opt.Now})
 }
 
 // start runs the reporters and the sources.

@@ -1,8 +1,10 @@
 package config
 
 import (
+	"maps"
 	"net/url"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -30,7 +32,7 @@ type StockSource struct {
 // reported to.
 type Reporter struct {
 	Name          string            // name, unique; default the type
-	Type          string            // type: hiding | wdt
+	Type          string            // type: hiding | wdt | youzan
 	BaseURL       string            // base_url, default per type
 	TenantID      string            // tenant_id (hiding)
 	Authorization string            // authorization (hiding, secret): "user:password" for Basic
@@ -40,7 +42,10 @@ type Reporter struct {
 	AppKey        string            // appkey (wdt)
 	AppSecret     string            // appsecret (wdt, secret)
 	DailyCalls    int               // daily_calls (wdt), default 2000
-	Stores        map[string]string // stores: [[store]] id -> the platform's store id (Hiding store_id, Wangdiantong warehouse_no); default every store under its own id
+	Platform      string            // platform (youzan): the [[platform]] of type youzan whose credentials and token are used
+	Items         map[string]string // items (youzan): POS SKU -> "num_iid:sku_id", or "num_iid" for an item without SKUs
+	QPS           int               // qps (youzan): calls per second at most, default 20
+	Stores        map[string]string // stores: [[store]] id -> the platform's store id (Hiding store_id, Wangdiantong warehouse_no, Youzan offline_id); default every store under its own id
 	Resync        time.Duration     // resync: period of the full resync, default 24h; "0s" = only on demand
 }
 
@@ -51,15 +56,19 @@ const (
 	DefaultSettle        = 2 * time.Second
 	DefaultResync        = 24 * time.Hour
 	DefaultDailyCalls    = 2000
+	DefaultYouzanQPS     = 20
+	MaxYouzanQPS         = 50 // the platform's suggested limit per store for SKU updates
 )
+
+var youzanItemRE = regexp.MustCompile(`^[0-9]{1,18}(:[0-9]{1,18})?$`)
 
 var (
 	stockSourceKeys = []string{"name", "type", "driver", "dsn", "query", "interval", "dir", "settle", "encoding", "store",
 		"sku_column", "store_column", "stock_column", "price_column"}
 	reporterKeys = []string{"name", "type", "base_url", "tenant_id", "authorization", "auth", "operator",
-		"sid", "appkey", "appsecret", "daily_calls", "stores", "resync"}
+		"sid", "appkey", "appsecret", "daily_calls", "platform", "items", "qps", "stores", "resync"}
 	stockDrivers     = []string{"sqlite", "postgres", "mysql", "sqlserver"}
-	reporterBaseURLs = map[string]string{"hiding": "", "wdt": "https://api.wangdian.cn/openapi2"}
+	reporterBaseURLs = map[string]string{"hiding": "", "wdt": "https://api.wangdian.cn/openapi2", "youzan": ""}
 )
 
 func (d *decoder) stockSource(t *table) StockSource {
@@ -140,7 +149,7 @@ func (d *decoder) reporter(t *table) Reporter {
 	if !t.has("type") {
 		t.missing("type")
 	} else {
-		r.Type = t.enum("type", "", "hiding", "wdt")
+		r.Type = t.enum("type", "", "hiding", "wdt", "youzan")
 	}
 	r.Name = r.Type
 	if v, ok := t.nonEmpty("name"); ok {
@@ -156,7 +165,11 @@ func (d *decoder) reporter(t *table) Reporter {
 	}
 	only("hiding", "tenant_id", "authorization", "auth", "operator")
 	only("wdt", "sid", "appkey", "appsecret", "daily_calls")
-	if s, ok := t.nonEmpty("base_url"); ok {
+	only("youzan", "platform", "items", "qps")
+	if r.Type == "youzan" && t.has("base_url") {
+		t.errorf("base_url", "not for type \"youzan\" reporters: the address is the [[platform]]'s")
+	}
+	if s, ok := t.nonEmpty("base_url"); ok && r.Type != "youzan" {
 		u, err := url.Parse(s)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
 			t.errorf("base_url", "%q is not an http:// or https:// URL without query", s)
@@ -205,6 +218,35 @@ func (d *decoder) reporter(t *table) Reporter {
 				r.DailyCalls = int(n)
 			}
 		}
+	case "youzan":
+		if v, ok := t.required("platform"); ok {
+			r.Platform = v
+		}
+		r.QPS = DefaultYouzanQPS
+		if n, ok := t.integer("qps"); ok {
+			if n < 1 || n > MaxYouzanQPS {
+				t.errorf("qps", "%d is outside 1..%d (the platform's suggested limit)", n, MaxYouzanQPS)
+			} else {
+				r.QPS = int(n)
+			}
+		}
+		if v, present := t.m["items"]; present {
+			m, ok := v.(map[string]any)
+			if !ok {
+				t.errorf("items", "must be a table of POS SKU = \"num_iid:sku_id\", like { \"P001-RED\" = \"123:456\" }, not %s", typeName(v))
+			} else {
+				r.Items = map[string]string{}
+				for _, k := range slices.Sorted(maps.Keys(m)) {
+					s, ok := m[k].(string)
+					if !ok || !youzanItemRE.MatchString(strings.TrimSpace(s)) || strings.HasPrefix(s, "0") || strings.Contains(s, ":0") {
+						p := joinKey(t.field("items"), k)
+						t.d.add(t.d.ix.line(p, t.field("items")), p, "must be the Youzan ids as \"num_iid:sku_id\", or \"num_iid\" for an item without SKUs (positive numbers), not %v", m[k])
+						continue
+					}
+					r.Items[k] = strings.TrimSpace(s)
+				}
+			}
+		}
 	}
 	if v, ok := t.duration("resync"); ok {
 		if v < 0 || (v > 0 && v < time.Minute) {
@@ -250,6 +292,9 @@ func (d *decoder) stockRefs(c *Config, srcTabs, repTabs []*table) {
 	}
 	for i := range c.Reporters {
 		r, t := &c.Reporters[i], repTabs[i]
+		if r.Type == "youzan" && r.Platform != "" {
+			d.reporterPlatform(c, r, t)
+		}
 		if r.Stores == nil {
 			r.Stores = map[string]string{}
 			for _, id := range all {
@@ -272,6 +317,30 @@ func (d *decoder) stockRefs(c *Config, srcTabs, repTabs []*table) {
 	if len(c.StockSources) > 0 && len(c.Reporters) == 0 {
 		d.add(d.ix.line(srcTabs[0].path), srcTabs[0].path, "stock sources need at least one [[reporter]] to report to")
 	}
+}
+
+// reporterPlatform checks that a youzan reporter names a [[platform]] of
+// type youzan with outlets (mode multi_outlet).
+func (d *decoder) reporterPlatform(c *Config, r *Reporter, t *table) {
+	var names []string
+	for _, p := range c.Platforms {
+		if p.Type != "youzan" {
+			continue
+		}
+		names = append(names, p.Name)
+		if p.Name != r.Platform {
+			continue
+		}
+		if p.Mode == ModeChain {
+			t.errorf("platform", "%q is a retail chain (mode \"chain\"); stock and prices are reported to multi-outlet shops only", r.Platform)
+		}
+		return
+	}
+	known := "no [[platform]] of type \"youzan\" is configured"
+	if len(names) > 0 {
+		known = listNames("platform", names)
+	}
+	t.errorf("platform", "no [[platform]] of type \"youzan\" is named %q; %s", r.Platform, known)
 }
 
 // redactStock masks the stock sources' and reporters' secrets.

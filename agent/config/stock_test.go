@@ -100,6 +100,20 @@ func TestStockConfigErrors(t *testing.T) {
 			`shop.toml:22: reporter[0].daily_calls: 5000 is outside 1..2000`},
 		{"unknown key", "[[reporter]]\ntype = \"wdt\"\nsid=\"s\"\nappkey=\"k\"\nappsecret=\"x\"\napp_secret = \"y\"\n",
 			`shop.toml:22: reporter[0].app_secret: unknown key`},
+		{"youzan without platform", "[[reporter]]\ntype = \"youzan\"\n",
+			`shop.toml:17: reporter[0].platform: required key is missing`},
+		{"youzan unknown platform", "[[reporter]]\ntype = \"youzan\"\nplatform = \"yz\"\n",
+			`shop.toml:19: reporter[0].platform: no [[platform]] of type "youzan" is named "yz"; configured: "youzan"`},
+		{"youzan base_url", "[[reporter]]\ntype = \"youzan\"\nplatform = \"youzan\"\nbase_url = \"https://x.example\"\n",
+			`shop.toml:20: reporter[0].base_url: not for type "youzan" reporters`},
+		{"youzan bad item", "[[reporter]]\ntype = \"youzan\"\nplatform = \"youzan\"\nitems = { \"P1\" = \"123:456\", \"P2\" = \"abc\" }\n",
+			`shop.toml:20: reporter[0].items.P2: must be the Youzan ids as "num_iid:sku_id"`},
+		{"youzan zero sku id", "[[reporter]]\ntype = \"youzan\"\nplatform = \"youzan\"\nitems = { \"P1\" = \"123:0\" }\n",
+			`shop.toml:20: reporter[0].items.P1: must be the Youzan ids`},
+		{"youzan qps", "[[reporter]]\ntype = \"youzan\"\nplatform = \"youzan\"\nqps = 80\n",
+			`shop.toml:20: reporter[0].qps: 80 is outside 1..50`},
+		{"youzan key on wdt", "[[reporter]]\ntype = \"wdt\"\nsid=\"s\"\nappkey=\"k\"\nappsecret=\"x\"\nitems = {}\n",
+			`shop.toml:22: reporter[0].items: only for type "youzan" reporters`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -108,5 +122,36 @@ func TestStockConfigErrors(t *testing.T) {
 				t.Errorf("err = %v\nwant %q", err, tt.want)
 			}
 		})
+	}
+}
+
+func TestYouzanReporterConfig(t *testing.T) {
+	doc := stockBase + `
+[[reporter]]
+name = "yz-stock"
+type = "youzan"
+platform = "youzan"
+items = { "P001-RED" = "123:456", "BOX" = "789" }
+qps = 10
+stores = { "43435545" = "43435545" }
+`
+	c, err := Parse("shop.toml", []byte(doc), func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := c.Reporters[0]
+	if r.Name != "yz-stock" || r.Type != "youzan" || r.Platform != "youzan" || r.QPS != 10 || r.BaseURL != "" ||
+		r.Items["P001-RED"] != "123:456" || r.Items["BOX"] != "789" || len(r.Items) != 2 || len(r.Stores) != 1 || r.Resync != DefaultResync {
+		t.Errorf("youzan reporter %+v", r)
+	}
+
+	chain := strings.Replace(stockBase, `grant_id = "1"`, "grant_id = \"1\"\nmode = \"chain\"", 1) + `
+[[reporter]]
+type = "youzan"
+platform = "youzan"
+`
+	_, err = Parse("shop.toml", []byte(chain), func(string) (string, bool) { return "", false })
+	if err == nil || !strings.Contains(err.Error(), `reporter[0].platform: "youzan" is a retail chain`) {
+		t.Errorf("chain platform: err = %v", err)
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"storeedge/decimal"
 	"storeedge/sync/order"
 	"storeedge/sync/wdt"
+	"storeedge/sync/youzan"
 )
 
 // The simulated Hiding 鼎力云 tenant. Its endpoints are served under
@@ -44,16 +45,26 @@ const (
 const (
 	StockHiding = "hiding"
 	StockWDT    = "wdt"
+	StockYouzan = "youzan"
+)
+
+// Youzan youzan.multistore.goods.sku.update, as the simulator serves it.
+const (
+	APIMultistoreSKUUpdate = "youzan.multistore.goods.sku.update"
+	// YouzanCodeSKUNotFound answers an item or SKU the shop does not sell
+	// in the outlet. The platform's own code for it is not public; this one
+	// is the simulator's.
+	YouzanCodeSKUNotFound = 141500101
 )
 
 // StockApplied is one SKU value a platform applied.
 type StockApplied struct {
-	Platform string    `json:"platform"` // StockHiding or StockWDT
+	Platform string    `json:"platform"` // StockHiding, StockWDT or StockYouzan
 	Kind     string    `json:"kind"`     // "stock" or "price"
-	Store    string    `json:"store"`    // Hiding store_id or Wangdiantong warehouse_no
-	SKU      string    `json:"sku"`
-	Value    string    `json:"value"` // exact decimal as sent
-	Key      string    `json:"key"`   // task_id or api_outer_no
+	Store    string    `json:"store"`    // Hiding store_id, Wangdiantong warehouse_no or Youzan offline_id
+	SKU      string    `json:"sku"`      // Youzan: "num_iid:sku_id", or "num_iid" for an item without SKUs
+	Value    string    `json:"value"`    // exact decimal as sent
+	Key      string    `json:"key"`      // task_id or api_outer_no
 	At       time.Time `json:"at"`
 }
 
@@ -122,7 +133,8 @@ func (st *StockState) Value(platform, kind, store, sku string) (string, bool) {
 	return v, ok
 }
 
-// RejectSKU makes both platforms refuse sku with a per-item error.
+// RejectSKU makes every platform refuse sku with a per-item error (Youzan:
+// sku is "num_iid:sku_id" or "num_iid", and the whole call is refused).
 func (st *StockState) RejectSKU(sku, message string) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
@@ -211,8 +223,8 @@ func (st *StockState) apply(platform, kind, store, callKey string, items []stock
 	return false, refused
 }
 
-// stockRoutes adds the stock and price endpoints of Hiding and
-// Wangdiantong, and GET /admin/stock (applied values and calls).
+// stockRoutes adds the stock and price endpoints of Hiding, Wangdiantong
+// and Youzan, and GET /admin/stock (applied values and calls).
 func (s *Sim) stockRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /hiding/{tenant}/invc/storeinvservice/store/{store}/invs", func(w http.ResponseWriter, r *http.Request) {
 		s.hidingStore(w, r, "stock")
@@ -222,6 +234,7 @@ func (s *Sim) stockRoutes(mux *http.ServeMux) {
 	})
 	mux.HandleFunc("POST /openapi2/stock_sync_by_pd.php", s.wdtStockSync)
 	mux.HandleFunc("POST /openapi/stock_sync_by_pd.php", s.wdtStockSync)
+	mux.HandleFunc("/api/"+APIMultistoreSKUUpdate+"/3.0.0", s.youzanSKUUpdate)
 	mux.HandleFunc("GET /admin/stock", func(w http.ResponseWriter, _ *http.Request) {
 		st := s.Stock()
 		writeJSON(w, http.StatusOK, map[string]any{"applied": st.Applied(), "calls": st.Calls()})
@@ -432,4 +445,189 @@ func (s *Sim) wdtStockSync(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	answer(0, "", map[string]any{"error_list": errs})
+}
+
+// youzanSKUUpdate is youzan.multistore.goods.sku.update 3.0.0: absolute
+// stock and prices (yuan) of one item's SKUs in one outlet of the
+// multi-outlet shop, with the shop's token. skus_with_json is a JSON
+// string of [{sku_id, sku_quantity, sku_price}]; an item without SKUs
+// takes quantity (a string) and price instead. A SKU refused refuses the
+// whole call, as the platform does.
+func (s *Sim) youzanSKUUpdate(w http.ResponseWriter, r *http.Request) {
+	st := s.Stock()
+	s.count(APIMultistoreSKUUpdate)
+	s.setDate(w)
+	call := StockCall{Platform: StockYouzan}
+	recordAs := func(code int) {
+		call.Status, call.Code = http.StatusOK, strconv.Itoa(code)
+		st.record(call)
+	}
+	if r.Method != http.MethodPost || mediaType(r) != "application/json" {
+		recordAs(youzan.CodeRefused)
+		s.gwError(w, youzan.CodeRefused, gatewayWords[youzan.CodeRefused])
+		return
+	}
+	if status := st.takeFail(StockYouzan); status != 0 {
+		call.Status = status
+		st.record(call)
+		http.Error(w, http.StatusText(status), status)
+		return
+	}
+	if code, ok := s.takeFault(APIMultistoreSKUUpdate); ok {
+		recordAs(code)
+		s.writeFault(w, code)
+		return
+	}
+	body, _ := io.ReadAll(io.LimitReader(r.Body, maxRequest))
+	var p params
+	if err := json.Unmarshal(body, &p); err != nil || p == nil {
+		recordAs(youzan.CodeBadJSON)
+		s.gwError(w, youzan.CodeBadJSON, gatewayWords[youzan.CodeBadJSON])
+		return
+	}
+	code, grant := s.checkToken(r.URL.Query().Get("access_token"))
+	if code != 0 {
+		recordAs(code)
+		s.gwError(w, code, gatewayWords[code])
+		return
+	}
+	fail := func(e *paramError) {
+		recordAs(e.code)
+		s.writeParamError(w, e)
+	}
+	if s.opt.Chain || grant != s.opt.KdtID {
+		fail(&paramError{gateway: true, code: youzan.CodeNoPermission, msg: "无权限: 店铺 " + grant + " 不是多网点店铺"})
+		return
+	}
+	numIID, hasItem, perr := p.long("num_iid")
+	if perr == nil && (!hasItem || numIID <= 0) {
+		perr = badParam("num_iid 不能为空")
+	}
+	if perr != nil {
+		fail(perr)
+		return
+	}
+	offline, hasOffline, perr := p.long("offline_id")
+	if perr != nil {
+		fail(perr)
+		return
+	}
+	store := strconv.FormatInt(offline, 10)
+	known := false
+	for _, o := range s.opt.Stores {
+		known = known || o.ID == store
+	}
+	if !hasOffline || !known {
+		fail(badParam("网点不存在: offline_id %s", store))
+		return
+	}
+	call.Store = store
+	type change struct {
+		kind string
+		item stockItem
+	}
+	var changes []change
+	add := func(kind, sku string, raw json.RawMessage, field string) *paramError {
+		t := strings.Trim(string(raw), `"`)
+		v, err := decimal.Parse(t)
+		switch {
+		case err != nil:
+			return typeError(field, "数字")
+		case v.Sign() < 0:
+			return badParam("%s 不能为负数: %s", field, t)
+		case kind == "stock" && v.Cmp(decimal.MustParse(v.Fixed(0))) != 0:
+			return badParam("%s 应为整数: %s", field, t)
+		case kind == "price" && v.Cmp(decimal.MustParse(v.Fixed(2))) != 0:
+			return badParam("%s 最多两位小数: %s", field, t)
+		}
+		changes = append(changes, change{kind, stockItem{sku: sku, value: v.String()}})
+		return nil
+	}
+	item := strconv.FormatInt(numIID, 10)
+	skusJSON, hasSKUs, perr := p.str("skus_with_json")
+	if perr != nil {
+		fail(perr)
+		return
+	}
+	if hasSKUs {
+		var skus []struct {
+			SKUID    youzan.Long     `json:"sku_id"`
+			Quantity json.RawMessage `json:"sku_quantity"`
+			Price    json.RawMessage `json:"sku_price"`
+		}
+		if err := json.Unmarshal([]byte(skusJSON), &skus); err != nil || len(skus) == 0 {
+			fail(badParam("skus_with_json 不是合法的 SKU 列表"))
+			return
+		}
+		for i, sk := range skus {
+			if n, err := strconv.ParseInt(string(sk.SKUID), 10, 64); err != nil || n <= 0 {
+				fail(badParam("skus_with_json[%d]: sku_id 不能为空", i))
+				return
+			}
+			sku := item + ":" + string(sk.SKUID)
+			if sk.Quantity == nil && sk.Price == nil {
+				fail(badParam("skus_with_json[%d]: sku_quantity 与 sku_price 不能都为空", i))
+				return
+			}
+			if sk.Quantity != nil {
+				if perr := add("stock", sku, sk.Quantity, fmt.Sprintf("skus_with_json[%d].sku_quantity", i)); perr != nil {
+					fail(perr)
+					return
+				}
+			}
+			if sk.Price != nil {
+				if perr := add("price", sku, sk.Price, fmt.Sprintf("skus_with_json[%d].sku_price", i)); perr != nil {
+					fail(perr)
+					return
+				}
+			}
+		}
+	} else {
+		if raw, ok := p["quantity"]; ok {
+			if !strings.HasPrefix(string(raw), `"`) {
+				fail(typeError("quantity", "String"))
+				return
+			}
+			if perr := add("stock", item, raw, "quantity"); perr != nil {
+				fail(perr)
+				return
+			}
+		}
+		if raw, ok := p["price"]; ok {
+			if perr := add("price", item, raw, "price"); perr != nil {
+				fail(perr)
+				return
+			}
+		}
+		if len(changes) == 0 {
+			fail(badParam("商品有规格时 skus_with_json 必填; 无规格时 quantity 或 price 必填"))
+			return
+		}
+	}
+	call.Items = len(changes)
+	call.Kind = changes[0].kind
+	st.mu.Lock()
+	for _, c := range changes {
+		if msg, ok := st.reject[c.item.sku]; ok {
+			st.mu.Unlock()
+			fail(&paramError{code: YouzanCodeSKUNotFound, msg: msg + ": " + c.item.sku})
+			return
+		}
+	}
+	st.mu.Unlock()
+	for _, kind := range []string{"stock", "price"} {
+		var items []stockItem
+		for _, c := range changes {
+			if c.kind == kind {
+				items = append(items, c.item)
+			}
+		}
+		if len(items) > 0 {
+			st.apply(StockYouzan, kind, store, "", items, s.now())
+		}
+	}
+	st.wait()
+	recordAs(youzan.CodeOK)
+	writeJSON(w, http.StatusOK, map[string]any{"success": true, "code": youzan.CodeOK, "message": "successful",
+		"trace_id": s.traceID(), "data": map[string]any{"is_success": true}})
 }
