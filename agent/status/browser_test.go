@@ -309,6 +309,20 @@ func TestBrowser(t *testing.T) {
 		screenshot(t, page, filepath.Join("..", "..", "docs", "screenshots", "alerts.png"), 1280, false)
 	}
 
+	// Stock and price reporting: hidden until configured, then refused SKUs
+	// and bad POS rows in words.
+	until(t, page, "no reports section without reporters", "String(document.getElementById('reports-section').hidden)", "true")
+	f.update(func(s *Snapshot) {
+		s.Reports = []Report{{Name: "hiding", Type: "hiding", Pending: 3, Reported: 97, CallsToday: 2,
+			Errors: []ReportError{{Kind: "stock", Store: "s1", SKU: "SKU003", Error: "商品不存在"}}}}
+		s.StockSources = []StockSource{{Name: "pos", Type: "folder", Values: 10, Changed: 2,
+			Problems: []string{`stock.csv:3: qty "abc" is not a number`}}}
+	})
+	until(t, page, "reports shown", "String(document.getElementById('reports-section').hidden)", "false")
+	until(t, page, "pending changes", text("#reports .card:nth-child(1) .stat-value"), "3")
+	until(t, page, "refused SKU in words", text("#reports .card:nth-child(1) .problems li"), "SKU003 (s1, stock)：商品不存在")
+	until(t, page, "bad POS row", text("#reports .card:nth-child(2) .problems li"), `stock.csv:3: qty "abc" is not a number`)
+
 	// The tickets view: the dead job waits for a decision above the latest.
 	until(t, page, "tickets view", click("#tab-tickets"), "ok")
 	until(t, page, "tickets view shown", "document.getElementById('view-tickets').hidden", "false")

@@ -30,6 +30,16 @@ var TEXT = {
     printers: '打印机',
     printerControl: '打印机操作',
     platforms: '平台连接',
+    reports: '库存与价格上报',
+    reportPending: '待上报',
+    reportDone: '已上报',
+    callsToday: '今日调用',
+    lastReport: '上次上报',
+    refused: '平台拒收',
+    sourceValues: '读到',
+    sourceChanged: '变化',
+    lastRun: '上次读取',
+    badRows: '有问题的行',
     stores: '门店',
     bindings: '小票与打印机对应',
     attention: '需要处理的小票',
@@ -158,6 +168,16 @@ var TEXT = {
     printers: 'Printers',
     printerControl: 'Printer controls',
     platforms: 'Platforms',
+    reports: 'Stock and price reports',
+    reportPending: 'Waiting',
+    reportDone: 'Reported',
+    callsToday: 'Calls today',
+    lastReport: 'Last report',
+    refused: 'Refused by the platform',
+    sourceValues: 'Read',
+    sourceChanged: 'Changed',
+    lastRun: 'Last read',
+    badRows: 'Problem rows',
     stores: 'Stores',
     bindings: 'Which tickets print where',
     attention: 'Tickets that need a decision',
@@ -710,6 +730,45 @@ if (typeof document !== 'undefined') {
       })));
     }
 
+    // renderReports shows stock and price reporting: each platform account
+    // with its waiting changes, refused SKUs in words, and each POS source
+    // with the problem rows it found. Hidden when none is configured.
+    function renderReports(t) {
+      var reports = snap.reports || [];
+      var sources = snap.stock_sources || [];
+      $('reports-section').hidden = !reports.length && !sources.length;
+      var cards = reports.map(function (r) {
+        var level = r.last_error ? 'bad' : ((r.errors || []).length ? 'warn' : 'ok');
+        var card = el('article', 'card level-' + level,
+          el('div', 'card-head', el('h3', null, r.name + (r.type && r.type !== r.name ? ' (' + r.type + ')' : ''))),
+          el('div', 'stats', stat(t.reportPending, r.pending), stat(t.reportDone, r.reported), stat(t.callsToday, r.calls_today)),
+          el('p', 'meta', t.lastReport + '：' + fmtTime(r.last_report, t, null, locale())));
+        if (r.last_error) { card.appendChild(el('p', 'error', t.lastError + '：' + r.last_error)); }
+        var errs = (r.errors || []).slice(0, 5);
+        if (errs.length) {
+          card.appendChild(el('p', 'meta', t.refused + '：'));
+          card.appendChild(el.apply(null, ['ul', 'problems'].concat(errs.map(function (e) {
+            return el('li', null, el('span', 'mono', e.sku), ' (' + e.store + ', ' + e.kind + ')：' + e.error);
+          }))));
+        }
+        return card;
+      }).concat(sources.map(function (s) {
+        var level = s.last_error ? 'bad' : ((s.problems || []).length ? 'warn' : 'ok');
+        var card = el('article', 'card level-' + level,
+          el('div', 'card-head', el('h3', null, s.name + (s.type ? ' (' + s.type + ')' : ''))),
+          el('div', 'stats', stat(t.sourceValues, s.values), stat(t.sourceChanged, s.changed)),
+          el('p', 'meta', t.lastRun + '：' + fmtTime(s.last_run, t, null, locale())));
+        if (s.last_error) { card.appendChild(el('p', 'error', t.lastError + '：' + s.last_error)); }
+        var probs = (s.problems || []).slice(0, 5);
+        if (probs.length) {
+          card.appendChild(el('p', 'meta', t.badRows + '：'));
+          card.appendChild(el.apply(null, ['ul', 'problems'].concat(probs.map(function (p) { return el('li', 'mono', p); }))));
+        }
+        return card;
+      }));
+      replace.apply(null, [$('reports')].concat(cards));
+    }
+
     function renderStores(t) {
       var list = snap.stores || [];
       if (!list.length) { replace($('stores'), el('li', 'empty', t.noStores)); return; }
@@ -806,6 +865,7 @@ if (typeof document !== 'undefined') {
       renderPrinters(t);
       renderTickets(t);
       renderPlatforms(t);
+      renderReports(t);
       renderStores(t);
       renderBindings(t);
       renderFooter(t);
