@@ -5,10 +5,12 @@ package order
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -241,4 +243,38 @@ func (k Kind) Valid() bool {
 		}
 	}
 	return false
+}
+
+// EachWindow calls fn for consecutive windows of at most span that together
+// cover [from, to], each starting where the previous one ended, and stops at
+// the first error. A platform with a maximum query span walks a long window
+// this way.
+func EachWindow(from, to time.Time, span time.Duration, fn func(start, end time.Time) error) error {
+	if span <= 0 {
+		return fmt.Errorf("window span %v is not positive", span)
+	}
+	for start := from; ; {
+		end := start.Add(span)
+		if end.After(to) {
+			end = to
+		}
+		if err := fn(start, end); err != nil {
+			return err
+		}
+		if !end.Before(to) {
+			return nil
+		}
+		start = end
+	}
+}
+
+// SortedByUpdate returns the orders of m (keyed by order id) sorted by update
+// time, then id: the order a pull loop handles them in.
+func SortedByUpdate(m map[string]Order) []Order {
+	out := make([]Order, 0, len(m))
+	for _, o := range m {
+		out = append(out, o)
+	}
+	slices.SortFunc(out, func(a, b Order) int { return cmp.Or(a.Updated.Compare(b.Updated), cmp.Compare(a.ID, b.ID)) })
+	return out
 }

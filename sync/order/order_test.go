@@ -1,6 +1,8 @@
 package order
 
 import (
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -74,4 +76,53 @@ func FuzzDecode(f *testing.F) {
 			t.Fatal("decoded an order that does not validate")
 		}
 	})
+}
+
+func TestEachWindow(t *testing.T) {
+	at := func(m int) time.Time { return time.Date(2024, 1, 1, 0, m, 0, 0, CST) }
+	tests := []struct {
+		name     string
+		from, to time.Time
+		span     time.Duration
+		want     string
+	}{
+		{"one piece", at(0), at(30), time.Hour, "0-30"},
+		{"exact multiple", at(0), at(120), time.Hour, "0-60 60-120"},
+		{"remainder", at(0), at(150), time.Hour, "0-60 60-120 120-150"},
+		{"empty window", at(10), at(10), time.Hour, "10-10"},
+	}
+	for _, tt := range tests {
+		var got []string
+		err := EachWindow(tt.from, tt.to, tt.span, func(s, e time.Time) error {
+			got = append(got, fmt.Sprintf("%d-%d", int(s.Sub(at(0)).Minutes()), int(e.Sub(at(0)).Minutes())))
+			return nil
+		})
+		if err != nil || strings.Join(got, " ") != tt.want {
+			t.Errorf("%s: windows %v (%v), want %s", tt.name, got, err, tt.want)
+		}
+	}
+	stop := errors.New("stop")
+	calls := 0
+	if err := EachWindow(at(0), at(300), time.Hour, func(s, e time.Time) error { calls++; return stop }); err != stop || calls != 1 {
+		t.Errorf("error did not stop the walk: %v after %d calls", err, calls)
+	}
+	if err := EachWindow(at(0), at(1), 0, func(s, e time.Time) error { return nil }); err == nil {
+		t.Error("zero span accepted")
+	}
+}
+
+func TestSortedByUpdate(t *testing.T) {
+	t0 := time.Date(2024, 1, 1, 0, 0, 0, 0, CST)
+	m := map[string]Order{
+		"B": {ID: "B", Updated: t0},
+		"C": {ID: "C", Updated: t0.Add(-time.Minute)},
+		"A": {ID: "A", Updated: t0},
+	}
+	var ids []string
+	for _, o := range SortedByUpdate(m) {
+		ids = append(ids, o.ID)
+	}
+	if strings.Join(ids, "") != "CAB" {
+		t.Fatalf("order %v, want C A B", ids)
+	}
 }

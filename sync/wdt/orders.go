@@ -38,26 +38,17 @@ func (c *Client) Orders(ctx context.Context, shopNo string, from, to time.Time) 
 		return nil, fmt.Errorf("wangdiantong %s: window end %s is before its start %s", c.cfg.Name, order.FormatCST(to), order.FormatCST(from))
 	}
 	col := &tradeCollector{platform: c.cfg.Name, shop: shopNo, orders: map[string]order.Order{}, bad: map[string]*OrderError{}}
-	step := c.cfg.MaxSpan - time.Second
-	for start := from; ; {
-		end := start.Add(step)
-		if end.After(to) {
-			end = to
-		}
+	err := order.EachWindow(from, to, c.cfg.MaxSpan-time.Second, func(start, end time.Time) error {
 		if err := c.window(ctx, col, shopNo, start, end); err != nil {
-			return nil, fmt.Errorf("wangdiantong %s: trades of shop %s modified %s to %s: %w",
+			return fmt.Errorf("wangdiantong %s: trades of shop %s modified %s to %s: %w",
 				c.cfg.Name, shopNo, order.FormatCST(start), order.FormatCST(end), err)
 		}
-		if !end.Before(to) {
-			break
-		}
-		start = end
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	out := make([]order.Order, 0, len(col.orders))
-	for _, o := range col.orders {
-		out = append(out, o)
-	}
-	slices.SortFunc(out, func(a, b order.Order) int { return cmp.Or(a.Updated.Compare(b.Updated), cmp.Compare(a.ID, b.ID)) })
+	out := order.SortedByUpdate(col.orders)
 	if col.foreign > 0 {
 		c.log.Warn("wangdiantong returned trades of other shops", "shop_no", shopNo, "dropped", col.foreign)
 	}

@@ -77,27 +77,17 @@ func (c *Client) Orders(ctx context.Context, storeID string, from, to time.Time)
 	if q.grant == storeID && col.chain {
 		col.node = storeID // a branch's own token reads only its own orders
 	}
-	for start := from; ; {
-		end := start.Add(maxSpan)
-		if end.After(to) {
-			end = to
-		}
+	err := order.EachWindow(from, to, maxSpan, func(start, end time.Time) error {
 		if err := c.window(ctx, col, q, start, end); err != nil {
-			return nil, fmt.Errorf("youzan %s: orders of store %s updated %s to %s: %w",
+			return fmt.Errorf("youzan %s: orders of store %s updated %s to %s: %w",
 				c.cfg.Name, storeID, order.FormatCST(from), order.FormatCST(to), err)
 		}
-		if !end.Before(to) {
-			break
-		}
-		start = end
-	}
-	out := make([]order.Order, 0, len(col.orders))
-	for _, o := range col.orders {
-		out = append(out, o)
-	}
-	slices.SortFunc(out, func(a, b order.Order) int {
-		return cmp.Or(a.Updated.Compare(b.Updated), cmp.Compare(a.ID, b.ID))
+		return nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	out := order.SortedByUpdate(col.orders)
 	if col.foreign > 0 {
 		c.log.Warn("youzan returned orders of other stores; is offline_id honoured by this API version?",
 			"store", storeID, "mode", c.cfg.Mode, "grant_id", q.grant, "version", c.cfg.Version, "dropped", col.foreign)
