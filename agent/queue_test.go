@@ -7,42 +7,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"storeedge/internal/testdisk"
 	"strings"
 	"testing"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"storeedge/queue"
 )
-
-// smallDisk mounts a tmpfs of size bytes in a temporary directory for the
-// length of the test. It needs root: without it the test is skipped on a
-// developer's machine and fails in CI (CI=true).
-func smallDisk(t *testing.T, size int) string {
-	t.Helper()
-	unavailable := func(format string, args ...any) {
-		t.Helper()
-		if os.Getenv("CI") == "true" {
-			t.Fatalf(format, args...)
-		}
-		t.Skipf(format+" (skipped outside CI)", args...)
-	}
-	if os.Geteuid() != 0 {
-		unavailable("mounting a small tmpfs to fill needs root")
-	}
-	dir := t.TempDir()
-	if err := unix.Mount("storeedge-test", dir, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, fmt.Sprintf("size=%d,mode=0700", size)); err != nil {
-		unavailable("mount tmpfs on %s: %v", dir, err)
-	}
-	t.Cleanup(func() {
-		if err := unix.Unmount(dir, 0); err != nil {
-			t.Errorf("unmount %s: %v", dir, err)
-			_ = unix.Unmount(dir, unix.MNT_DETACH)
-		}
-	})
-	return dir
-}
 
 // TestDiskFullKeepsOrdersAndRetries runs the agent on a data directory whose
 // disk fills up: the pull loop reports the full disk and keeps its cursor,
@@ -50,7 +21,7 @@ func smallDisk(t *testing.T, size int) string {
 // once, without a restart.
 func TestDiskFullKeepsOrdersAndRetries(t *testing.T) {
 	h := newHarness(t)
-	disk := smallDisk(t, 8<<20)
+	disk := testdisk.Small(t, 8<<20)
 	h.dataDir, h.cfg.Agent.DataDir = disk, disk
 	served := h.cfg.Bindings[0].Store
 	var tids []string

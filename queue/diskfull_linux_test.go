@@ -7,48 +7,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"storeedge/internal/testdisk"
 	"strings"
 	"testing"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
-
-// smallDisk mounts a tmpfs of size bytes in a temporary directory and
-// unmounts it when the test ends. It needs root: without it the test is
-// skipped on a developer's machine and fails in CI (CI=true).
-func smallDisk(t *testing.T, size int) string {
-	t.Helper()
-	unavailable := func(format string, args ...any) {
-		t.Helper()
-		if os.Getenv("CI") == "true" {
-			t.Fatalf(format, args...)
-		}
-		t.Skipf(format+" (skipped outside CI)", args...)
-	}
-	if os.Geteuid() != 0 {
-		unavailable("mounting a small tmpfs to fill needs root")
-	}
-	dir := t.TempDir()
-	if err := unix.Mount("storeedge-test", dir, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, fmt.Sprintf("size=%d,mode=0700", size)); err != nil {
-		unavailable("mount tmpfs on %s: %v", dir, err)
-	}
-	t.Cleanup(func() {
-		if err := unix.Unmount(dir, 0); err != nil {
-			t.Errorf("unmount %s: %v", dir, err)
-			_ = unix.Unmount(dir, unix.MNT_DETACH)
-		}
-	})
-	return dir
-}
-
-// ballast takes n bytes of the disk in a file, to be freed later.
-func ballast(t *testing.T, path string, n int) {
-	t.Helper()
-	if err := os.WriteFile(path, make([]byte, n), 0o600); err != nil {
-		t.Fatalf("write ballast: %v", err)
-	}
-}
 
 func wantDiskFull(t *testing.T, what string, err error, dir string) {
 	t.Helper()
@@ -67,7 +30,7 @@ func wantDiskFull(t *testing.T, what string, err error, dir string) {
 // same calls succeed once space is freed, without a restart, and the file
 // reopens whole.
 func TestDiskFull(t *testing.T) {
-	disk := smallDisk(t, 2<<20)
+	disk := testdisk.Small(t, 2<<20)
 	dir := filepath.Join(disk, "data")
 	path := filepath.Join(dir, "queue.db")
 	q, err := Open(path, Options{})
@@ -75,7 +38,7 @@ func TestDiskFull(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { q.Close() })
-	ballast(t, filepath.Join(disk, "ballast"), 256<<10)
+	testdisk.Ballast(t, filepath.Join(disk, "ballast"), 256<<10)
 
 	body := func(i int) []byte { return []byte(strings.Repeat(fmt.Sprintf("ticket %d;", i), 300)) }
 	id := func(i int) string { return fmt.Sprintf("youzan/1001/E%05d/new/receipt/1", i) }
@@ -164,7 +127,7 @@ func TestDiskFull(t *testing.T) {
 // acknowledgement fails clearly, the job stays in flight, and after a
 // restart it comes back uncertain (printed again with the reprint mark).
 func TestDiskFullWhileLeased(t *testing.T) {
-	disk := smallDisk(t, 1<<20)
+	disk := testdisk.Small(t, 1<<20)
 	path := filepath.Join(disk, "queue.db")
 	q, err := Open(path, Options{})
 	if err != nil {
