@@ -270,7 +270,7 @@ func decode(body []byte) (*order.Order, error) {
 		return nil, errors.New("body is empty; send the order as JSON")
 	}
 	var probe map[string]json.RawMessage
-	if json.Unmarshal(body, &probe) == nil {
+	if json.Unmarshal(body, &probe) == nil && probe != nil { // "null" leaves the map nil
 		if _, ok := probe["platform"]; !ok {
 			probe["platform"], _ = json.Marshal(Platform)
 			body, _ = json.Marshal(probe)

@@ -3,7 +3,6 @@ package stock
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"storeedge/sync/hiding"
 )
@@ -47,12 +46,9 @@ func (h *HidingReporter) Report(ctx context.Context, b Batch) (map[string]string
 	if err != nil {
 		return nil, err
 	}
-	var refused map[string]string
+	refusals := make([][2]string, 0, len(res.Errors))
 	for _, e := range res.Errors {
-		if refused == nil {
-			refused = map[string]string{}
-		}
-		refused[e.SKU] = strings.TrimSpace(e.Code + " " + e.Message)
+		refusals = append(refusals, [2]string{e.SKU, e.Code + " " + e.Message})
 	}
-	return refused, nil
+	return verdicts(b, "hiding", refusals)
 }

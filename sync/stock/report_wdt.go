@@ -182,7 +182,10 @@ func (w *WDTReporter) Report(ctx context.Context, b Batch) (map[string]string, e
 	if err := json.Unmarshal(raw, &a); err != nil || a.Code == "" {
 		return fail(resp.StatusCode, 0, "", fmt.Errorf("answer is not the platform's JSON: %.200q", raw))
 	}
-	code, _ := a.Code.Int64()
+	code, err := a.Code.Int64()
+	if err != nil {
+		return fail(resp.StatusCode, 0, a.Message, fmt.Errorf("answer code %s is not a whole number", a.Code))
+	}
 	switch code {
 	case 0:
 	case wdt.CodeDuplicateOuter:
@@ -191,12 +194,9 @@ func (w *WDTReporter) Report(ctx context.Context, b Batch) (map[string]string, e
 	default:
 		return fail(resp.StatusCode, code, a.Message, nil)
 	}
-	var refused map[string]string
+	refusals := make([][2]string, 0, len(a.ErrorList))
 	for _, e := range a.ErrorList {
-		if refused == nil {
-			refused = map[string]string{}
-		}
-		refused[e.SpecNo] = e.Error
+		refusals = append(refusals, [2]string{e.SpecNo, e.Error})
 	}
-	return refused, nil
+	return verdicts(b, "wangdiantong", refusals)
 }

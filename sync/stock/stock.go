@@ -102,6 +102,32 @@ type Reporter interface {
 	Report(ctx context.Context, b Batch) (refused map[string]string, err error)
 }
 
+// verdicts turns a platform's per-SKU refusals (SKU, reason) into the
+// refused map of Report. A refusal of a SKU the call did not carry cannot
+// be told apart from one of a SKU it did, so the whole answer is an error;
+// a refusal without words gets some.
+func verdicts(b Batch, platform string, refusals [][2]string) (map[string]string, error) {
+	if len(refusals) == 0 {
+		return nil, nil
+	}
+	sent := make(map[string]bool, len(b.Items))
+	for _, it := range b.Items {
+		sent[it.SKU] = true
+	}
+	refused := make(map[string]string, len(refusals))
+	for _, r := range refusals {
+		sku, why := r[0], strings.TrimSpace(r[1])
+		if !sent[sku] {
+			return nil, fmt.Errorf("%s store %s: the answer refuses SKU %q, which the call did not carry", platform, b.Store, sku)
+		}
+		if why == "" {
+			why = "refused by " + platform + " without a reason"
+		}
+		refused[sku] = why
+	}
+	return refused, nil
+}
+
 // Temporary is implemented by errors that may go away by themselves
 // (network, timeouts, throttling, server errors, the daily budget).
 type Temporary interface{ Temporary() bool }

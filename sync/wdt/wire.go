@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"reflect"
 	"strconv"
+	"strings"
 )
 
 // The JSON shapes of the Wangdiantong open API. The platform writes most
@@ -41,16 +42,16 @@ func (t Text) MarshalJSON() ([]byte, error) { return json.Marshal(string(t)) }
 
 var typeText = reflect.TypeFor[Text]()
 
-// Int returns the value as an integer, accepting "95" and "95.0000".
+// Int returns the value as an integer, accepting "95" and "95.0000": only
+// text that is exactly a whole number (no float rounding: "1e-400" and
+// "1.0000000000000001" are not).
 func (t Text) Int() (int64, bool) {
-	if n, err := strconv.ParseInt(string(t), 10, 64); err == nil {
-		return n, true
+	s := string(t)
+	if whole, frac, ok := strings.Cut(s, "."); ok && strings.Trim(frac, "0") == "" {
+		s = whole
 	}
-	f, err := strconv.ParseFloat(string(t), 64)
-	if err != nil || f != float64(int64(f)) {
-		return 0, false
-	}
-	return int64(f), true
+	n, err := strconv.ParseInt(s, 10, 64)
+	return n, err == nil
 }
 
 // envelope is what every answer carries: code 0 is success.

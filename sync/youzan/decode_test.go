@@ -265,6 +265,15 @@ func FuzzDecodeTrades(f *testing.F) {
 			return
 		}
 		for _, e := range d.FullOrderInfoList {
+			// A retail chain's order reads the same way, with the store
+			// taken from the chain's fields.
+			if oc, err := NormalizeChain("youzan", e.FullOrderInfo); err == nil {
+				if err := oc.Validate(); err != nil {
+					t.Fatalf("NormalizeChain returned an invalid order: %v", err)
+				}
+			} else if oe := (*OrderError)(nil); !errors.As(err, &oe) {
+				t.Fatalf("NormalizeChain error %v is %T, want *OrderError", err, err)
+			}
 			o, err := Normalize("youzan", e.FullOrderInfo)
 			if err != nil {
 				var oe *OrderError
