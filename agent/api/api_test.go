@@ -191,6 +191,8 @@ func TestAPIBadRequests(t *testing.T) {
 		{"GET", "/api/v1/jobs/a%2Fb", "", 200, `"id":"a/b"`},
 		{"POST", "/api/v1/jobs/a%2Fb/drop", `{"reazon":"x"}`, 400, `unknown field "reazon"`},
 		{"POST", "/api/v1/jobs/a%2Fb/drop", `{`, 400, "request body"},
+		{"POST", "/api/v1/jobs/a%2Fb/drop", `{"reason":"x"} junk`, 400, "trailing data"},
+		{"POST", "/api/v1/jobs/a%2Fb/drop", `{"reason":"x"}}`, 400, "trailing data"},
 		{"POST", "/api/v1/jobs/zz/drop", ``, 404, `job "zz"`},
 		{"POST", "/api/v1/jobs/a%2Fb/release", ``, 409, "want held"},
 	}

@@ -111,6 +111,10 @@ func (h *handlers) action(name string, do func(id string, b body) (Job, error)) 
 				h.fail(w, fmt.Errorf("request body: %v: %w", err, ErrBadInput))
 				return
 			}
+			if _, err := dec.Token(); err != io.EOF {
+				h.fail(w, fmt.Errorf("request body: trailing data after the JSON object: %w", ErrBadInput))
+				return
+			}
 		}
 		j, err := do(id, b)
 		if err != nil {

@@ -161,7 +161,7 @@ func Decode(r io.Reader) (*Order, error) {
 	if err := dec.Decode(&o); err != nil {
 		return nil, describeJSONError(err)
 	}
-	if dec.More() {
+	if _, err := dec.Token(); err != io.EOF {
 		return nil, errors.New("trailing data after the order object")
 	}
 	if err := o.Validate(); err != nil {

@@ -42,6 +42,8 @@ func TestDecodeErrors(t *testing.T) {
 		{"syntax", strings.Replace(good, `"paid",`, `"paid"`, 1), `line 3, column`},
 		{"no method", strings.Replace(good, `"pickup"`, `""`, 1), `fulfilment.method: is empty`},
 		{"trailing", good + "{}", `trailing data`},
+		{"trailing brace", good + "}", `trailing data`},
+		{"trailing junk", good + " junk", `trailing data`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -157,6 +157,9 @@ func (h *valuesHandler) decode(body []byte) ([]stock.Value, []string, error) {
 		}
 		return nil, nil, fmt.Errorf("body: %v", err)
 	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, nil, errors.New("body: trailing data after the JSON object")
+	}
 	if len(req.Items) == 0 {
 		return nil, nil, errors.New("items: no items")
 	}

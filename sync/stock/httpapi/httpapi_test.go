@@ -47,6 +47,7 @@ func TestRoutes(t *testing.T) {
 		{"bad items", "/api/v1/stock", `{"store":"s1","items":[{"sku":"","qty":1},{"sku":"C","qty":"x"},{"sku":"D","store":"s9","qty":1},{"sku":"E","price":1}]}`, 422,
 			`"items[0]: sku is empty","items[1]: qty: \"x\" is not a decimal number with at most 4 places","items[2]: store: unknown store \"s9\"","items[3]: price: not taken here`},
 		{"unknown field", "/api/v1/stock", `{"store":"s1","items":[{"sku":"A","quantity":1}]}`, 400, `unknown field \"quantity\"`},
+		{"trailing data", "/api/v1/stock", `{"store":"s1","items":[{"sku":"A","qty":1}]}}`, 400, "trailing data after the JSON object"},
 		{"syntax", "/api/v1/prices", "{\"items\":[\n{\"sku\":}]}", 400, "JSON syntax error at line 2"},
 		{"resync", "/api/v1/stock/resync", ``, 200, `{"values":3,"changes":3,"calls":2}`},
 		{"resync unknown", "/api/v1/stock/resync?reporter=nope", ``, 400, `no platform reports stock under the name \"nope\"`},
