@@ -167,6 +167,14 @@ func TestDiskFullWhileLeased(t *testing.T) {
 	if err := q.Close(); err != nil {
 		t.Fatal(err)
 	}
+	// Started again on the full disk, the queue cannot return the job to
+	// its lane and says so as clearly.
+	if q2, err := Open(path, Options{}); err == nil {
+		q2.Close()
+		t.Fatal("opened a queue with a job in flight on a full disk without an error")
+	} else {
+		wantDiskFull(t, "open", err, disk)
+	}
 	if err := os.Remove(filepath.Join(disk, "filler")); err != nil {
 		t.Fatal(err)
 	}

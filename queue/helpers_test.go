@@ -255,6 +255,7 @@ func checkTx(tx *bolt.Tx) error {
 	recent := map[string]string{}
 	lanes := map[laneKey]string{}
 	inflight := map[string]bool{}
+	done := map[string]string{}
 	var maxSeq uint64
 	err := tx.Bucket(bJobs).ForEach(func(k, v []byte) error {
 		j, err := decodeJob(v)
@@ -281,6 +282,9 @@ func checkTx(tx *bolt.Tx) error {
 		}
 		if j.State == Inflight {
 			inflight[j.ID] = true
+		}
+		if j.State == Done {
+			done[string(recentKey(j))] = j.ID
 		}
 		return nil
 	})
@@ -335,6 +339,17 @@ func checkTx(tx *bolt.Tx) error {
 	})
 	if err != nil || n != len(inflight) {
 		return fmt.Errorf("inflight index has %d entries for %d jobs (%v)", n, len(inflight), err)
+	}
+	n = 0
+	err = tx.Bucket(bDone).ForEach(func(k, v []byte) error {
+		n++
+		if done[string(k)] != string(v) {
+			return fmt.Errorf("done index %x -> %q, want %q", k, v, done[string(k)])
+		}
+		return nil
+	})
+	if err != nil || n != len(done) {
+		return fmt.Errorf("done index has %d entries for %d done jobs (%v)", n, len(done), err)
 	}
 	n = 0
 	err = tx.Bucket(bCounts).ForEach(func(k, v []byte) error {

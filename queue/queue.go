@@ -110,6 +110,10 @@ var (
 	bCursors  = []byte("cursors")
 	allBkts   = [][]byte{bMeta, bJobs, bLanes, bSeq, bRecent, bInflight, bCounts, bDedupe, bForget, bCursors}
 	kSchema   = []byte("schema")
+	// bDone indexes the Done jobs as bRecent does, so that the tickets
+	// printed since a time are counted without reading the other jobs. A
+	// file written before it existed gets it when it is opened.
+	bDone = []byte("done")
 )
 
 // Queue is a durable job queue backed by one bbolt file. Its methods are
@@ -274,6 +278,11 @@ func open(path string, opt Options) (_ *Queue, err error) {
 		} else if getU64(v) != schemaVersion {
 			return fmt.Errorf("unsupported schema version %d (this program reads version %d; a newer storeedge wrote it)", getU64(v), schemaVersion)
 		}
+		if tx.Bucket(bDone) == nil {
+			if err := q.st(tx).indexDone(); err != nil {
+				return fmt.Errorf("%w: %w", ErrCorrupt, err)
+			}
+		}
 		n, err := q.st(tx).recoverInflight(opt.HoldUncertain)
 		if err != nil {
 			return fmt.Errorf("%w: %w", ErrCorrupt, err)
@@ -283,7 +292,7 @@ func open(path string, opt Options) (_ *Queue, err error) {
 	})
 	if err != nil {
 		_ = db.Close()
-		return nil, fmt.Errorf("open queue %s: %w", path, err)
+		return nil, fmt.Errorf("open queue %s: %w", path, q.ioErr(err))
 	}
 	switch {
 	case recovered > 0 && opt.HoldUncertain:

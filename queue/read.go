@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -162,6 +163,30 @@ func (q *Queue) Stats() (Stats, error) {
 		return Stats{}, fmt.Errorf("stats: %w", err)
 	}
 	return st, nil
+}
+
+// DoneSince counts the Done jobs whose last change is at or after t (all
+// of them for the zero time): the tickets printed since t. It reads an
+// index of the Done jobs only, so its cost grows with that count, not with
+// the jobs waiting.
+func (q *Queue) DoneSince(t time.Time) (int, error) {
+	n := 0
+	err := q.read(func(s *store) error {
+		n = 0
+		c := s.tx.Bucket(bDone).Cursor()
+		k, _ := c.First()
+		if !t.IsZero() {
+			k, _ = c.Seek(u64(timeBits(t)))
+		}
+		for ; k != nil; k, _ = c.Next() {
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("count done jobs: %w", err)
+	}
+	return n, nil
 }
 
 // Prune deletes Done and Dropped jobs whose last change is older than

@@ -88,6 +88,11 @@ func (s *store) add(j Job) error {
 			return fmt.Errorf("index job %q: %w", j.ID, err)
 		}
 	}
+	if j.State == Done {
+		if err := s.tx.Bucket(bDone).Put(recentKey(j), id); err != nil {
+			return fmt.Errorf("index job %q: %w", j.ID, err)
+		}
+	}
 	return s.count(j.Printer, j.State, 1)
 }
 
@@ -112,7 +117,31 @@ func (s *store) unindex(j Job) error {
 			return err
 		}
 	}
+	if j.State == Done {
+		if err := s.tx.Bucket(bDone).Delete(recentKey(j)); err != nil {
+			return err
+		}
+	}
 	return s.count(j.Printer, j.State, -1)
+}
+
+// indexDone makes the index of Done jobs from the jobs themselves, for a
+// file written before the index existed.
+func (s *store) indexDone() error {
+	idx, err := s.tx.CreateBucket(bDone)
+	if err != nil {
+		return fmt.Errorf("create bucket %s: %w", bDone, err)
+	}
+	return s.tx.Bucket(bJobs).ForEach(func(k, v []byte) error {
+		j, err := decodeJob(v)
+		if err != nil {
+			return fmt.Errorf("job %q: %w", k, err)
+		}
+		if j.State != Done {
+			return nil
+		}
+		return idx.Put(recentKey(j), []byte(j.ID))
+	})
 }
 
 // replace swaps the stored job old for nu (same ID), updating every index.
