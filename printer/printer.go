@@ -80,6 +80,18 @@ type Transport interface {
 	Close() error
 }
 
+// Answering is implemented by transports that learn whether their printer
+// answers status queries (DLE EOT). A printer that has answered once must
+// confirm every job it is sent; a worker keeps that knowledge in the queue
+// database, so that it holds after a restart too and a printer that hangs
+// across one cannot take tickets unconfirmed.
+type Answering interface {
+	// Answers reports whether the printer has answered a status query.
+	Answers() bool
+	// SetAnswers records that it has, as an earlier run learned.
+	SetAnswers()
+}
+
 // OpenOptions are what a transport may need beyond its URI.
 type OpenOptions struct {
 	DataDir string // relative file:// paths are resolved against it

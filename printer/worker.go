@@ -55,6 +55,7 @@ const (
 // WorkerOptions configure a Worker. Zero durations take the defaults above.
 type WorkerOptions struct {
 	Name      string
+	Link      string // the printer's URI: what is learned about the printer is kept for this link
 	Transport Transport
 	Queue     Queue
 	Render    RenderFunc
@@ -109,11 +110,24 @@ type Worker struct {
 	printing  bool      // a job is being written
 	lastPoll  time.Time // when the status was last asked
 	lastAsked bool      // lastPoll is set
+	unacked   *printed  // printed, but its acknowledgement is not stored yet
+	answers   bool      // the queue database knows the printer answers status queries
 
 	mu   sync.Mutex
 	info Info
 
 	wake chan struct{} // Resume wakes a paused Run
+}
+
+// printed is a job that is on paper but whose acknowledgement could not be
+// stored (the disk was full, say). The lane waits for it: the
+// acknowledgement is tried again until it is stored, so the job neither
+// blocks the lane until its lease runs out nor prints a second time.
+type printed struct {
+	job   queue.Job
+	bytes int
+	st    State
+	fails int
 }
 
 // NewWorker checks the options and fills defaults.
@@ -203,8 +217,17 @@ func (w *Worker) publish(f func(*Info)) {
 // (within WriteLimit) and acknowledged, so a clean stop never leaves a ticket
 // uncertain.
 func (w *Worker) Run(ctx context.Context) error {
+	w.loadAnswers()
 	w.poll(ctx)
 	for ctx.Err() == nil {
+		if w.unacked != nil {
+			// A ticket on paper waits for its acknowledgement to be stored
+			// before anything else happens in the lane.
+			if delay := w.ack(); delay > 0 && !sleep(ctx, delay) {
+				return nil
+			}
+			continue
+		}
 		if w.Info().Paused {
 			// Paused by a person: no job starts (nor moves to a backup);
 			// the printer's status is still asked, so the page stays true.
@@ -347,8 +370,54 @@ func (w *Worker) setStatus(st Status, err error) {
 	w.publish(nil)
 }
 
+// valueStore is the part of a queue that keeps small named values
+// (*queue.Queue has it).
+type valueStore interface {
+	GetValues(space, prefix string) (map[string]string, error)
+	SetValues(space string, values map[string]string) error
+}
+
+// answersSpace holds, by printer name, the link of each printer known to
+// answer status queries.
+const answersSpace = "printer-answers"
+
+// loadAnswers tells the transport what an earlier run learned: its printer
+// answers status queries, so every job must be confirmed, also by a printer
+// that hangs from the first job of this run on.
+func (w *Worker) loadAnswers() {
+	a, ok := w.opt.Transport.(Answering)
+	vs, ok2 := w.opt.Queue.(valueStore)
+	if !ok || !ok2 {
+		return
+	}
+	v, err := vs.GetValues(answersSpace, w.opt.Name)
+	if err != nil {
+		w.log.Warn("read what is known of the printer's status answers", "err", err)
+		return
+	}
+	if link, known := v[w.opt.Name]; known && link == "answers "+w.opt.Link {
+		a.SetAnswers()
+		w.answers = true
+	}
+}
+
+// keepAnswers stores that the printer answers status queries, once it has.
+func (w *Worker) keepAnswers() {
+	a, ok := w.opt.Transport.(Answering)
+	vs, ok2 := w.opt.Queue.(valueStore)
+	if w.answers || !ok || !ok2 || !a.Answers() {
+		return
+	}
+	if err := vs.SetValues(answersSpace, map[string]string{w.opt.Name: "answers " + w.opt.Link}); err != nil {
+		w.log.Warn("store that the printer answers status queries; will try again", "err", err)
+		return
+	}
+	w.answers = true
+}
+
 // record keeps what the printer reported (err: no link) without publishing.
 func (w *Worker) record(st Status, err error) {
+	w.keepAnswers()
 	w.lastPoll, w.lastAsked = w.opt.Now(), true
 	was := w.dev
 	w.dev, w.devErr = st, ""
@@ -415,15 +484,36 @@ func (w *Worker) print(job queue.Job) time.Duration {
 		// may be cut short. Print it again (marked) once it can.
 		return w.failed(job, fmt.Errorf("printer reports %s after the job", st), log)
 	}
-	if aerr := w.opt.Queue.Ack(job.ID); aerr != nil {
-		// Printed but not recorded: the job stays in flight and is reprinted
-		// with the mark after a restart, never silently twice.
-		log.Error("ack failed", "err", aerr)
-		w.publish(func(i *Info) { i.LastError = "queue: " + aerr.Error() })
-		return w.opt.MaxBackoff
+	w.unacked = &printed{job: job, bytes: len(data), st: st.State}
+	return w.ack()
+}
+
+// ack stores the acknowledgement of the job on paper and returns how long
+// to wait before trying again when it could not be stored. Until it is
+// stored the job stays in flight (after a restart it prints again with the
+// reprint mark, never silently twice) and nothing else is leased.
+func (w *Worker) ack() time.Duration {
+	u := w.unacked
+	log := w.log.With("job", u.job.ID)
+	if err := w.opt.Queue.Ack(u.job.ID); err != nil {
+		if errors.Is(err, queue.ErrNotFound) || errors.Is(err, queue.ErrState) {
+			// A person dropped or moved it meanwhile: nothing left to record.
+			log.Warn("printed job no longer in flight; not acknowledged", "err", err)
+			w.unacked = nil
+			return 0
+		}
+		u.fails++
+		log.Error("ack failed; will try again", "err", err, "tries", u.fails)
+		w.publish(func(i *Info) { i.LastError = "queue: " + err.Error() })
+		d := w.opt.MinBackoff
+		for i := 1; i < u.fails && d < w.opt.MaxBackoff; i++ {
+			d *= 2
+		}
+		return min(d, w.opt.MaxBackoff)
 	}
+	w.unacked = nil
 	w.fail, w.failing = 0, ""
-	log.Info("printed", "bytes", len(data), "attempt", job.Attempts, "reprint", job.Uncertain, "status", st.State)
+	log.Info("printed", "bytes", u.bytes, "attempt", u.job.Attempts, "reprint", u.job.Uncertain, "status", u.st)
 	w.publish(func(i *Info) {
 		i.LastPrinted = w.opt.Now()
 		i.LastError = ""

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -258,6 +259,66 @@ func TestWorkerFailedWrites(t *testing.T) {
 			}
 			eventually(t, "online", func() bool { return h.w.Info().State == StateOnline })
 		})
+	}
+}
+
+// failingAcks is a queue whose acknowledgements fail while fail is set,
+// as they do while the disk is full.
+type failingAcks struct {
+	*queue.Queue
+	mu   sync.Mutex
+	fail bool
+	n    int
+}
+
+func (f *failingAcks) Ack(id string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.fail {
+		f.n++
+		return fmt.Errorf("ack: %w", queue.ErrDiskFull)
+	}
+	return f.Queue.Ack(id)
+}
+
+func (f *failingAcks) set(fail bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.fail = fail
+}
+
+func (f *failingAcks) tries() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.n
+}
+
+// A ticket that printed while its acknowledgement could not be stored is
+// acknowledged as soon as it can be: the lane goes on without waiting for
+// the lease to run out, and the ticket does not print again.
+func TestWorkerRetriesFailedAck(t *testing.T) {
+	q := &failingAcks{Queue: openQueue(t), fail: true}
+	tr := &fakeTransport{status: Status{State: StateOnline}}
+	enqueue(t, q.Queue, "front", "A", "B")
+	startWorker(t, q.Queue, "front", tr, func(o *WorkerOptions) {
+		o.Queue = q
+		o.Lease = time.Hour
+	})
+	eventually(t, "acknowledgement tried again", func() bool { return q.tries() >= 3 })
+	if got := tr.jobs(); len(got) != 1 {
+		t.Fatalf("printed %q while the first acknowledgement could not be stored, want A once", got)
+	}
+	if a := jobState(t, q.Queue, "A"); a.State != queue.Inflight {
+		t.Fatalf("A is %s while unacknowledged, want inflight (a restart prints it again, marked)", a.State)
+	}
+	q.set(false)
+	eventually(t, "B printed", func() bool { return jobState(t, q.Queue, "B").State == queue.Done })
+	want := []string{"A reprint=false intended=", "B reprint=false intended="}
+	if got := tr.jobs(); !slices.Equal(got, want) {
+		t.Fatalf("printed %q, want %q", got, want)
+	}
+	if a := jobState(t, q.Queue, "A"); a.State != queue.Done {
+		t.Fatalf("A is %s, want done", a.State)
 	}
 }
 

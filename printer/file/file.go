@@ -30,7 +30,10 @@ type Conn struct {
 	log    *slog.Logger
 }
 
-var _ printer.Transport = (*Conn)(nil)
+var (
+	_ printer.Transport = (*Conn)(nil)
+	_ printer.Answering = (*Conn)(nil)
+)
 
 // Open resolves the URI's path (relative paths against the data directory).
 func Open(u uri.URI, opt printer.OpenOptions) (printer.Transport, error) {
@@ -190,6 +193,13 @@ func (c *Conn) Status(ctx context.Context) (printer.Status, error) {
 	f.Close()
 	return printer.Status{State: printer.StateOnline}, nil
 }
+
+// Answers reports whether the printer has answered a status query.
+func (c *Conn) Answers() bool { return c.prober.Answers() }
+
+// SetAnswers records that the printer answers status queries, as an earlier
+// run learned: it must confirm every job.
+func (c *Conn) SetAnswers() { c.prober.Remember() }
 
 // Close has nothing to release: each write opens and closes the file.
 func (c *Conn) Close() error { return nil }

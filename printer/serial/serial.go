@@ -47,7 +47,10 @@ type Conn struct {
 	p      port // nil while closed
 }
 
-var _ printer.Transport = (*Conn)(nil)
+var (
+	_ printer.Transport = (*Conn)(nil)
+	_ printer.Answering = (*Conn)(nil)
+)
 
 // Open checks the URI; the port is opened when first needed.
 func Open(u uri.URI, opt printer.OpenOptions) (printer.Transport, error) {
@@ -144,6 +147,13 @@ func (c *Conn) Status(ctx context.Context) (printer.Status, error) {
 	}
 	return st, nil
 }
+
+// Answers reports whether the printer has answered a status query.
+func (c *Conn) Answers() bool { return c.prober.Answers() }
+
+// SetAnswers records that the printer answers status queries, as an earlier
+// run learned: it must confirm every job.
+func (c *Conn) SetAnswers() { c.prober.Remember() }
 
 // Close closes the port.
 func (c *Conn) Close() error {

@@ -298,6 +298,14 @@ func (p *Prober) note(r Reply) {
 	}
 }
 
+// Remember records that the printer answers status queries, as learned by
+// an earlier run: from now on it must confirm every job.
+func (p *Prober) Remember() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.answered, p.misses = true, 0
+}
+
 // Poll asks for the status. A printer that does not answer is unknown.
 func (p *Prober) Poll(ctx context.Context, l Link) (printer.Status, Reply, error) {
 	r, err := Ask(ctx, l, p.wait())

@@ -36,7 +36,10 @@ type Conn struct {
 	log         *slog.Logger
 }
 
-var _ printer.Transport = (*Conn)(nil)
+var (
+	_ printer.Transport = (*Conn)(nil)
+	_ printer.Answering = (*Conn)(nil)
+)
 
 // Open checks the address; it does not connect until the first job.
 func Open(u uri.URI, opt printer.OpenOptions) (printer.Transport, error) {
@@ -130,6 +133,13 @@ func (c *Conn) Status(ctx context.Context) (printer.Status, error) {
 	}
 	return st, nil
 }
+
+// Answers reports whether the printer has answered a status query.
+func (c *Conn) Answers() bool { return c.prober.Answers() }
+
+// SetAnswers records that the printer answers status queries, as an earlier
+// run learned: it must confirm every job.
+func (c *Conn) SetAnswers() { c.prober.Remember() }
 
 // Close has nothing to release between jobs.
 func (c *Conn) Close() error { return nil }

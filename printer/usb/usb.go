@@ -52,7 +52,10 @@ type Conn struct {
 	ifn  int               // interface number, for class requests
 }
 
-var _ printer.Transport = (*Conn)(nil)
+var (
+	_ printer.Transport = (*Conn)(nil)
+	_ printer.Answering = (*Conn)(nil)
+)
 
 // Open checks the URI; the device is looked for when first needed.
 func Open(u uri.URI, opt printer.OpenOptions) (printer.Transport, error) {
@@ -306,6 +309,13 @@ func (c *Conn) portStatus(st printer.Status) printer.Status {
 	}
 	return st
 }
+
+// Answers reports whether the printer has answered a status query.
+func (c *Conn) Answers() bool { return c.prober.Answers() }
+
+// SetAnswers records that the printer answers status queries, as an earlier
+// run learned: it must confirm every job.
+func (c *Conn) SetAnswers() { c.prober.Remember() }
 
 // Close releases the device.
 func (c *Conn) Close() error { return c.close() }
