@@ -33,9 +33,11 @@ type Router interface {
 // Queue is what the pull loop needs of the queue.
 type Queue interface {
 	Enqueue(jobs ...queue.Job) ([]bool, error)
+	// EnqueueWithCursor enqueues jobs and moves cursor name to value in
+	// one durable commit.
+	EnqueueWithCursor(name, value string, jobs ...queue.Job) ([]bool, error)
 	HasPrefix(prefix string) (bool, error)
 	Cursor(name string) (string, error)
-	SetCursor(name, value string) error
 }
 
 // Store is one store this platform polls.
@@ -69,6 +71,13 @@ type Options struct {
 	Overlap  time.Duration // each window starts this far before the last one ended; default 2 m
 	Lookback time.Duration // the first window of a store starts this far back; default 1 h
 	MaxSpan  time.Duration // longest window asked in one go; default 24 h
+	// StartSpread bounds the random wait before the first poll, so that
+	// the agents of a chain started together (a power cut coming back, an
+	// upgrade rolled out at once) do not poll the platform together; the
+	// wait after the first poll then takes a random part of Interval, which
+	// spreads their polls evenly over it. Default min(Interval/4, 5 s), so a
+	// freshly started agent still prints at once; negative: no wait.
+	StartSpread time.Duration
 	// Rescan is how far back a periodic deeper poll reaches, every
 	// RescanEvery, for orders the platform lists later than Overlap allows
 	// for; dedupe keeps the re-read from printing twice. Defaults 30 m / 10 m.
@@ -98,9 +107,32 @@ type Poller struct {
 	health    Health
 	seenDay   string
 	seen      map[string]struct{}
-	failures  int
 	rescanned map[string]time.Time // last deeper poll per store
 	kick      chan struct{}
+
+	// owned by Run
+	failures  int                 // polls failed in a row
+	throttles int                 // polls throttled in a row
+	spread    bool                // the next success is the first: spread the wait after it
+	int64n    func(n int64) int64 // random numbers in [0, n)
+}
+
+// Waits after the platform throttled the app: ThrottleWait, doubled for
+// every throttled poll in a row up to ThrottleWaitMax, as the platform's
+// documentation asks (3 s, 6 s, 12 s, 24 s, 48 s).
+const (
+	ThrottleWait    = 3 * time.Second
+	ThrottleWaitMax = 48 * time.Second
+)
+
+// maxStartSpread caps the default StartSpread.
+const maxStartSpread = 5 * time.Second
+
+// Throttled reports whether err says the platform asked the app to slow
+// down: an error in its chain has an IsThrottled method that says so.
+func Throttled(err error) bool {
+	var t interface{ IsThrottled() bool }
+	return errors.As(err, &t) && t.IsThrottled()
 }
 
 // Trigger asks for a poll now instead of at the next interval (a push
@@ -135,12 +167,17 @@ func New(opt Options) (*Poller, error) {
 	def(&opt.MaxSpan, 24*time.Hour)
 	def(&opt.Rescan, 30*time.Minute)
 	def(&opt.RescanEvery, 10*time.Minute)
+	if opt.StartSpread == 0 {
+		opt.StartSpread = min(opt.Interval/4, maxStartSpread)
+	}
 	return &Poller{
 		opt:    opt,
 		log:    opt.Logger.With("platform", opt.Platform),
 		health: Health{State: "starting"},
 		seen:   map[string]struct{}{},
 		kick:   make(chan struct{}, 1),
+		spread: opt.StartSpread > 0,
+		int64n: rand.Int64N,
 	}, nil
 }
 
@@ -151,42 +188,111 @@ func (p *Poller) Health() Health {
 	return p.health
 }
 
-// Run polls until ctx ends: every Interval (with jitter) after a success, with
-// exponential backoff after failures.
+// Run polls until ctx ends: first after a random part of StartSpread, then
+// every Interval (with jitter) after a success, with exponential backoff
+// after failures and the platform's own schedule after throttling. A
+// Trigger polls at once, also before the first poll.
 func (p *Poller) Run(ctx context.Context) error {
+	if !p.sleep(ctx, p.startWait()) {
+		return nil
+	}
 	for {
 		err := p.PollOnce(ctx)
 		if ctx.Err() != nil {
 			return nil
 		}
-		wait := p.jitter(p.opt.Interval)
+		wait := p.next(err)
 		if err != nil {
-			p.failures++
-			wait = p.backoff()
-			p.log.Warn("poll failed", "err", err, "retry_in", wait.Round(time.Millisecond))
+			msg := "poll failed"
+			if p.throttles > 0 {
+				msg = "platform throttled the app; waiting as it asks"
+			}
+			p.log.Warn(msg, "err", err, "retry_in", wait.Round(time.Millisecond))
 			p.update(func(h *Health) { h.State = "backoff" })
-		} else {
-			p.failures = 0
 		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if !p.sleep(ctx, wait) {
 			return nil
-		case <-t.C:
-		case <-p.kick:
-			t.Stop()
 		}
 	}
 }
 
+// sleep waits d, or less when a Trigger comes; false when ctx ended.
+func (p *Poller) sleep(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+	case <-p.kick:
+	}
+	return true
+}
+
+// startWait is the wait before the first poll: a random part of
+// StartSpread.
+func (p *Poller) startWait() time.Duration {
+	if p.opt.StartSpread <= 0 {
+		return 0
+	}
+	return time.Duration(p.int64n(int64(p.opt.StartSpread)))
+}
+
+// next is the wait after a poll that ended with err.
+func (p *Poller) next(err error) time.Duration {
+	switch {
+	case err == nil:
+		p.failures, p.throttles = 0, 0
+		if p.spread {
+			// The first success: wait a random part of the interval (at
+			// least a tenth, at most the usual jittered interval), so that
+			// agents that started together poll at different moments from
+			// now on, each keeping its own steady pace.
+			p.spread = false
+			return p.opt.Interval/10 + time.Duration(p.int64n(int64(p.opt.Interval)))
+		}
+		return p.jitter(p.opt.Interval)
+	case Throttled(err):
+		p.failures++
+		p.throttles++
+		return p.throttleWait()
+	default:
+		p.failures++
+		p.throttles = 0
+		return p.backoff()
+	}
+}
+
+// throttleWait is the wait after the throttles-th throttled poll in a row,
+// with up to 10% added so that agents throttled together do not come back
+// together; never shorter than the platform asks.
+func (p *Poller) throttleWait() time.Duration {
+	d := ThrottleWait
+	for i := 1; i < p.throttles && d < ThrottleWaitMax; i++ {
+		d *= 2
+	}
+	d = min(d, ThrottleWaitMax)
+	return d + time.Duration(p.int64n(int64(d)/10+1))
+}
+
 // PollOnce polls every store once. Each store's cursor moves only after the
-// jobs of its window are durable in the queue.
+// jobs of its window are durable in the queue. When the platform throttles
+// the app the round stops there: the stores not polled yet wait for the
+// next round rather than be refused too.
 func (p *Poller) PollOnce(ctx context.Context) error {
 	var errs []error
-	for _, st := range p.opt.Stores {
+	for i, st := range p.opt.Stores {
 		if err := p.pollStore(ctx, st); err != nil {
 			errs = append(errs, fmt.Errorf("store %s: %w", st.ID, err))
+			if Throttled(err) {
+				if left := len(p.opt.Stores) - i - 1; left > 0 {
+					errs = append(errs, fmt.Errorf("%d more stores not polled: the platform asked to slow down", left))
+				}
+				break
+			}
 		}
 	}
 	err := errors.Join(errs...)
@@ -242,9 +348,6 @@ func (p *Poller) pollStore(ctx context.Context, st Store) error {
 		if err := p.pollWindow(ctx, st, from, to); err != nil {
 			return err
 		}
-		if err := p.opt.Queue.SetCursor(p.cursorName(st.ID), to.UTC().Format(time.RFC3339Nano)); err != nil {
-			return fmt.Errorf("save cursor: %w", err)
-		}
 		if to.Equal(now) {
 			break
 		}
@@ -275,6 +378,9 @@ func (p *Poller) rescanDue(store string, now time.Time) bool {
 	return true
 }
 
+// pollWindow reads the orders of st updated within [from, to], routes the
+// ones that print and makes their jobs durable, and, when every order of
+// the window was read, moves the store's cursor to to in the same commit.
 func (p *Poller) pollWindow(ctx context.Context, st Store, from, to time.Time) error {
 	list, srcErr := p.opt.Source.Orders(ctx, st.key(), from, to)
 	if srcErr != nil && len(list) == 0 {
@@ -311,6 +417,15 @@ func (p *Poller) pollWindow(ctx context.Context, st Store, from, to time.Time) e
 		if !ok {
 			continue
 		}
+		// An order seen again (the windows overlap) whose event already
+		// has its jobs is skipped before its tickets are built: on a busy
+		// day most of every answer was printed before, and the new orders
+		// should not wait for the old ones to be encoded again.
+		if known, err := p.opt.Queue.HasPrefix(p.opt.EventPrefix(o, ev)); err != nil {
+			return fmt.Errorf("order %s: %w", o.ID, err)
+		} else if known {
+			continue
+		}
 		js, err := p.opt.Router.Jobs(o, ev, now)
 		if err != nil {
 			return fmt.Errorf("order %s: %w", o.ID, err)
@@ -318,12 +433,21 @@ func (p *Poller) pollWindow(ctx context.Context, st Store, from, to time.Time) e
 		jobs = append(jobs, js...)
 	}
 	srcErr = errors.Join(append([]error{srcErr}, bad...)...)
-	if len(jobs) == 0 {
-		return srcErr
+	var added []bool
+	var err error
+	switch {
+	case srcErr == nil:
+		// The whole window was read: its jobs become durable and the
+		// cursor moves past it in the same commit, so the printers wait
+		// for that one commit only.
+		added, err = p.opt.Queue.EnqueueWithCursor(p.cursorName(st.ID), to.UTC().Format(time.RFC3339Nano), jobs...)
+	case len(jobs) > 0:
+		// Part of it could not be read: what was read prints, and the
+		// cursor stays, so the rest is asked for again.
+		added, err = p.opt.Queue.Enqueue(jobs...)
 	}
-	added, err := p.opt.Queue.Enqueue(jobs...)
 	if err != nil {
-		return fmt.Errorf("enqueue %d jobs: %w", len(jobs), err)
+		return fmt.Errorf("enqueue %d jobs and save cursor: %w", len(jobs), err)
 	}
 	n := 0
 	for _, a := range added {
@@ -391,7 +515,7 @@ func (p *Poller) jitter(d time.Duration) time.Duration {
 	if span <= 0 {
 		return d
 	}
-	return d - time.Duration(span/2) + time.Duration(rand.Int64N(span))
+	return d - time.Duration(span/2) + time.Duration(p.int64n(span))
 }
 
 func (p *Poller) backoff() time.Duration {

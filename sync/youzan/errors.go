@@ -129,6 +129,11 @@ func (e *APIError) Temporary() bool {
 	return false
 }
 
+// IsThrottled reports whether the platform asked the app to slow down
+// (4101, 500100004, 123000042): the caller should wait 3 s, 6 s, 12 s ...
+// before calling again.
+func (e *APIError) IsThrottled() bool { return e.Throttled }
+
 // tokenRefused reports whether the gateway refused the token itself, so that
 // a fresh token may succeed.
 func (e *APIError) tokenRefused() bool {
