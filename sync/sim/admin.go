@@ -102,17 +102,23 @@ func (s *Sim) adminAdd(w http.ResponseWriter, r *http.Request) {
 }
 
 // adminScenario is POST /admin/scenario with any of {"lag":"30s",
-// "clock_skew":"-10m","latency":"2s","push_url":"http://..."}: faults and
-// settings that stay until changed ("push_url":"" stops pushing).
+// "clock_skew":"-10m","latency":"2s","push_url":"http://...",
+// "limit":{"rate":20,"burst":40}}: faults and settings that stay until
+// changed ("push_url":"" stops pushing, a rate of 0 lifts the limit).
 func (s *Sim) adminScenario(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		Lag       *string `json:"lag"`
 		ClockSkew *string `json:"clock_skew"`
 		Latency   *string `json:"latency"`
 		PushURL   *string `json:"push_url"`
+		Limit     *Limit  `json:"limit"`
 	}
 	if err := decodeAdmin(r, &req); err != nil {
 		adminError(w, http.StatusBadRequest, "%v", err)
+		return
+	}
+	if l := req.Limit; l != nil && (l.Rate < 0 || l.Burst < 0) {
+		adminError(w, http.StatusBadRequest, "body: limit rate and burst must not be negative")
 		return
 	}
 	if req.PushURL != nil {
@@ -135,6 +141,9 @@ func (s *Sim) adminScenario(w http.ResponseWriter, r *http.Request) {
 		return true
 	}
 	if parse("lag", req.Lag, s.SetLag) && parse("clock_skew", req.ClockSkew, s.SetClockSkew) && parse("latency", req.Latency, s.SetLatency) {
+		if req.Limit != nil {
+			s.SetLimit(*req.Limit)
+		}
 		w.WriteHeader(http.StatusNoContent)
 	}
 }

@@ -50,7 +50,8 @@ const maxRequest = 1 << 20
 // /api/{api}/{version}, the Wangdiantong and Hiding endpoints) and the
 // admin endpoints (GET /admin/trades, POST
 // /admin/trades, POST /admin/trades/{tid}/status, POST /admin/faults, POST
-// /admin/tokens/revoke, GET /admin/stores, GET /admin/calls).
+// /admin/tokens/revoke, GET /admin/stores, GET /admin/calls, GET
+// /admin/limits).
 func (s *Sim) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/auth/token", s.handleToken)
@@ -70,6 +71,7 @@ func (s *Sim) Handler() http.Handler {
 	mux.HandleFunc("GET /admin/calls", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, s.Calls())
 	})
+	mux.HandleFunc("GET /admin/limits", s.adminLimits)
 	return mux
 }
 
@@ -169,6 +171,7 @@ func mediaType(r *http.Request) string {
 // handleToken is POST /auth/token for a self-built app's silent grant.
 func (s *Sim) handleToken(w http.ResponseWriter, r *http.Request) {
 	s.count(APIToken)
+	defer s.begin(APIToken).done()
 	s.setDate(w)
 	if r.Method != http.MethodPost {
 		s.gwError(w, youzan.CodeRefused, gatewayWords[youzan.CodeRefused])
@@ -278,6 +281,8 @@ func (s *Sim) handleAPI(w http.ResponseWriter, r *http.Request) {
 	if api != "" {
 		s.count(api)
 	}
+	rec := s.begin(api)
+	defer rec.done()
 	s.setDate(w)
 	if api == "" || version == "" || strings.Contains(version, "/") {
 		s.gwError(w, youzan.CodeBadPath, gatewayWords[youzan.CodeBadPath])
@@ -306,6 +311,15 @@ func (s *Sim) handleAPI(w http.ResponseWriter, r *http.Request) {
 	code, grant := s.checkToken(r.URL.Query().Get("access_token"))
 	if code != 0 {
 		s.gwError(w, code, gatewayWords[code])
+		return
+	}
+	if raw, ok := params["offline_id"]; ok {
+		rec.Store = strings.Trim(string(raw), `"`)
+	}
+	// Every token belongs to the one app: its limit counts all its calls.
+	if !s.allow(youzanApp(s.opt.ClientID)) {
+		rec.Throttled = true
+		s.throttleYouzan(w)
 		return
 	}
 	switch api {
@@ -521,22 +535,23 @@ func (s *Sim) tradesSoldGet(w http.ResponseWriter, grant string, p params) {
 	fmt.Fprintf(&buf, `{"success":true,"code":%d,"message":"successful","trace_id":%s,"data":{"total_results":%d,"full_order_info_list":[`,
 		youzan.CodeOK, trace, len(hits))
 	lo := (q.pageNo - 1) * q.pageSize
-	for i := lo; i < lo+q.pageSize && i < int64(len(hits)); i++ {
-		b, err := hits[i].encoded()
+	page := hits[min(lo, int64(len(hits))):min(lo+q.pageSize, int64(len(hits)))]
+	for i, t := range page {
+		b, err := t.encoded()
 		if err != nil {
 			s.mu.Unlock()
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
 		}
-		if i > lo {
+		if i > 0 {
 			buf.WriteByte(',')
 		}
 		buf.WriteString(`{"full_order_info":`)
 		buf.Write(b)
 		buf.WriteByte('}')
 	}
+	fresh := s.claim(page)
 	s.mu.Unlock()
 	buf.WriteString("]}}")
-	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
-	_, _ = w.Write(buf.Bytes())
+	s.write(w, buf.Bytes(), fresh)
 }

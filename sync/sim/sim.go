@@ -65,6 +65,12 @@ type Options struct {
 	// longest trade_query.php window, default 1 hour (the classic API).
 	WDTSID, WDTAppKey, WDTAppSecret string
 	WDTMaxSpan                      time.Duration
+
+	// Limit is the app-wide request limit (see Limit); the zero value is
+	// none.
+	Limit Limit
+	// RecordCalls keeps a record of every platform request (see CallLog).
+	RecordCalls bool
 }
 
 // Trade is one order held by the simulator, as the API returns it (Info)
@@ -77,6 +83,12 @@ type Trade struct {
 	Created     time.Time
 	Updated     time.Time
 	Info        youzan.FullOrderInfo
+	// Served is when the simulator began writing the first order-list
+	// answer that carried the order (youzan.trades.sold.get or
+	// trade_query.php) to its connection, by its clock; zero until then.
+	// Answer numbers that answer: orders with the same Answer came in one.
+	Served time.Time
+	Answer int64
 
 	wire []byte // Info as JSON, made when first asked for after a change
 }
@@ -116,6 +128,11 @@ type Sim struct {
 	lag     time.Duration // orders show in the lists this long after their update
 	skew    time.Duration // the platform's clock minus the host's
 	latency time.Duration // added before every platform answer
+	limit   Limit
+	buckets map[string]*bucket // by app, see Limit
+	answers int64              // order-list answers that carried an order for the first time
+	record  bool               // keep callLog
+	callLog []Call
 
 	pushURL   string
 	pushes    []*pushMsg
@@ -162,7 +179,8 @@ func New(opt Options) *Sim {
 		rng:   rand.New(rand.NewPCG(uint64(opt.Seed), 0x5eed)),
 		byTID: map[string]*Trade{}, plans: map[string][]step{}, tokens: map[string]issued{}, current: map[string]string{},
 		revoked: map[string]bool{}, calls: map[string]int{}, faults: map[string]*fault{},
-		pushURL: opt.PushURL, pushKick: make(chan struct{}, 1)}
+		pushURL: opt.PushURL, pushKick: make(chan struct{}, 1),
+		limit: normLimit(opt.Limit), buckets: map[string]*bucket{}, record: opt.RecordCalls}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

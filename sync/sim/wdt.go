@@ -116,6 +116,8 @@ func (s *Sim) handleWDT(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
 	api := "wdt." + name
 	s.count(api)
+	rec := s.begin(api)
+	defer rec.done()
 	s.setDate(w)
 	if r.Method != http.MethodPost {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
@@ -160,6 +162,12 @@ func (s *Sim) handleWDT(w http.ResponseWriter, r *http.Request) {
 	}
 	if subtle.ConstantTimeCompare([]byte(p["sign"]), []byte(wdt.Sign(p, s.opt.WDTAppSecret))) != 1 {
 		s.wdtError(w, WDTCodeBadSign, "签名错误")
+		return
+	}
+	rec.Store = p["shop_no"]
+	if !s.allow(wdtApp(p["appkey"])) {
+		rec.Throttled = true
+		s.wdtError(w, WDTCodeBusy, "请求过于频繁，请稍后再试")
 		return
 	}
 	switch name {
@@ -237,11 +245,18 @@ func (s *Sim) wdtTradeQuery(w http.ResponseWriter, p map[string]string) {
 	if page == 0 {
 		ans.TotalCount = wdt.Text(strconv.Itoa(len(hits)))
 	}
-	for i := page * size; i < (page+1)*size && i < len(hits); i++ {
-		ans.Trades = append(ans.Trades, s.wdtTrade(hits[i]))
+	shown := hits[min(page*size, len(hits)):min((page+1)*size, len(hits))]
+	for _, t := range shown {
+		ans.Trades = append(ans.Trades, s.wdtTrade(t))
 	}
+	fresh := s.claim(shown)
 	s.mu.Unlock()
-	s.wdtAnswer(w, ans)
+	b, err := json.Marshal(ans)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	s.write(w, b, fresh)
 }
 
 func (s *Sim) wdtShops(w http.ResponseWriter, p map[string]string) {
