@@ -159,11 +159,16 @@ func (r *Reporting) work(ctx context.Context, t Target) error {
 			return err
 		}
 	}
+	fails := 0 // queue failures in a row
 	for ctx.Err() == nil {
 		if limits.DailyCalls > 0 {
 			used, err := r.callsToday(t.Name)
 			if err != nil {
-				return err
+				fails++
+				if !r.queueFailed(ctx, t.Name, log, err, fails) {
+					return nil
+				}
+				continue
 			}
 			if used >= limits.DailyCalls {
 				wait := nextCSTDay(r.now()).Sub(r.now())
@@ -178,7 +183,11 @@ func (r *Reporting) work(ctx context.Context, t Target) error {
 		changed := r.q.Changed()
 		job, ok, err := r.q.Lease(lane, r.lease)
 		if err != nil {
-			return err
+			fails++
+			if !r.queueFailed(ctx, t.Name, log, err, fails) {
+				return nil
+			}
+			continue
 		}
 		if !ok {
 			select {
@@ -190,10 +199,44 @@ func (r *Reporting) work(ctx context.Context, t Target) error {
 			continue
 		}
 		if err := r.report(ctx, t, job, log); err != nil {
-			return err
+			fails++
+			if !r.queueFailed(ctx, t.Name, log, err, fails) {
+				return nil
+			}
+			continue
 		}
+		fails = 0
 	}
 	return nil
+}
+
+// untilStored runs a queue change until it is stored, waiting between
+// tries; it returns false when ctx ends first.
+func (r *Reporting) untilStored(ctx context.Context, target string, log *slog.Logger, change func() error) bool {
+	for fails := 1; ; fails++ {
+		err := change()
+		if err == nil {
+			return true
+		}
+		if !r.queueFailed(ctx, target, log, err, fails) {
+			return false
+		}
+	}
+}
+
+// maxQueueWait bounds the wait after a failed queue operation.
+const maxQueueWait = 30 * time.Second
+
+// queueFailed shows a failed queue operation (the disk is full, say) and
+// waits before the worker tries again: reporting goes on by itself once the
+// queue works again. A job leased when it failed stays in flight and is
+// sent again with the same keys when its lease ends, which the platform
+// recognises. It returns false when ctx ends.
+func (r *Reporting) queueFailed(ctx context.Context, target string, log *slog.Logger, err error, fails int) bool {
+	r.setError(target, "queue: "+err.Error())
+	wait := min(backoff(fails), maxQueueWait)
+	log.Error("stock reporting: queue failed; will try again", "err", err, "retry_in", wait)
+	return r.sleep(ctx, wait)
 }
 
 func (r *Reporting) sleep(ctx context.Context, d time.Duration) bool {
@@ -229,8 +272,12 @@ func (r *Reporting) report(ctx context.Context, t Target, job queue.Job, log *sl
 	if err != nil {
 		return err
 	}
-	if err := r.q.SetValues(healthSpace(t.Name), map[string]string{today: strconv.Itoa(used + 1)}); err != nil {
-		return err
+	// A leased job keeps its lease while the queue fails (the disk is
+	// full, say): each step is tried again in place until it is stored.
+	if !r.untilStored(ctx, t.Name, log, func() error {
+		return r.q.SetValues(healthSpace(t.Name), map[string]string{today: strconv.Itoa(used + 1)})
+	}) {
+		return r.q.Nack(job.ID, errors.New("stopped before the call"), time.Time{})
 	}
 	refused, err := t.Reporter.Report(ctx, b)
 	r.mu.Lock()
@@ -243,11 +290,12 @@ func (r *Reporting) report(ctx context.Context, t Target, job queue.Job, log *sl
 	case err == nil:
 		// The verdicts first: once acknowledged, the job no longer counts
 		// as pending, and its SKUs' errors must already be there.
-		if err := r.recordItems(t.Name, b, refused, now); err != nil {
-			return err
-		}
-		if err := r.q.Ack(job.ID); err != nil {
-			return err
+		// The platform has the values. Stopping before they are recorded
+		// leaves the job in flight: it is sent again with the same keys
+		// next run, which the platform recognises.
+		if !r.untilStored(ctx, t.Name, log, func() error { return r.recordItems(t.Name, b, refused, now) }) ||
+			!r.untilStored(ctx, t.Name, log, func() error { return r.q.Ack(job.ID) }) {
+			return nil
 		}
 		r.mu.Lock()
 		h.LastReport, h.LastError = now, ""
