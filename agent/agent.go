@@ -137,6 +137,7 @@ func New(cfg *config.Config, opt Options) (_ *Agent, err error) {
 		a.conns[pc.Name] = conn
 		w, err := printer.NewWorker(printer.WorkerOptions{
 			Name:      pc.Name,
+			Link:      pc.URI.Raw,
 			Transport: conn,
 			Queue:     a.q,
 			Render:    a.renderer(prof, pc),
@@ -147,7 +148,7 @@ func New(cfg *config.Config, opt Options) (_ *Agent, err error) {
 			// hands its waiting jobs to its binding's backup, if that one
 			// can print; the ticket then names the printer it was meant for.
 			FailoverAfter: cfg.Agent.FailoverAfter,
-			Failover:      func(j queue.Job) (string, bool) { return a.table.Backup(j, a.printerReady) },
+			Failover:      a.failover(),
 		})
 		if err != nil {
 			return nil, err
@@ -388,6 +389,19 @@ func (a *Agent) renderAt(prof escpos.Profile, pc config.Printer, at func(queue.J
 		}
 		return b, err
 	}
+}
+
+// failover is how a worker finds the backup printer of a waiting job: the
+// backup of the binding that made it, if that one can print. Without any
+// binding that has a backup it is nil, so that a printer needing a person
+// does not read its waiting jobs again and again for nothing.
+func (a *Agent) failover() printer.FailoverFunc {
+	for _, b := range a.table.Bindings() {
+		if b.Backup != "" {
+			return func(j queue.Job) (string, bool) { return a.table.Backup(j, a.printerReady) }
+		}
+	}
+	return nil
 }
 
 // printerReady reports whether the named printer can take jobs: it does not

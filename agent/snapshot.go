@@ -128,22 +128,12 @@ func (c *todayCounter) count(q *queue.Queue, now time.Time) (int, error) {
 		return c.n, nil
 	}
 	midnight := time.Date(cst.Year(), cst.Month(), cst.Day(), 0, 0, 0, 0, order.CST)
-	// Newest first: read more until a job from before midnight shows up.
-	for limit := 256; ; limit *= 4 {
-		jobs, err := q.List(queue.Filter{States: []queue.State{queue.Done}, Newest: true, Limit: limit})
-		if err != nil {
-			return 0, err
-		}
-		n := 0
-		for _, j := range jobs {
-			if j.Updated.Before(midnight) {
-				break
-			}
-			n++
-		}
-		if n < len(jobs) || len(jobs) < limit {
-			c.at, c.day, c.n = now, day, n
-			return n, nil
-		}
+	// The queue counts from its index of printed jobs: the cost does not
+	// grow with the tickets waiting.
+	n, err := q.DoneSince(midnight)
+	if err != nil {
+		return 0, err
 	}
+	c.at, c.day, c.n = now, day, n
+	return n, nil
 }
