@@ -22,7 +22,7 @@ TEST_DEPS := gcc:gcc /usr/include/stdio.h:libc6-dev chromium:chromium node:nodej
 PACKAGE_DEPS := dpkg-deb:dpkg dpkg-shlibdeps:dpkg-dev makensis:nsis readelf:binutils gcc:gcc pkg-config:pkg-config \
 		/usr/include/libusb-1.0/libusb.h:libusb-1.0-0-dev
 
-.PHONY: all build run test deps vet lint unit bench fuzz clean crash package package-test
+.PHONY: all build run test deps vet lint unit bench fuzz clean crash chaos package package-test
 
 all: build
 
@@ -59,6 +59,21 @@ unit:
 crash:
 	$(GO) test -count=1 -v -run '^TestCrash$$' -timeout 20m ./internal/crashtest -kills $${KILLS:-50}
 
+## chaos: run the agent through kills, upstream, network, printer and disk
+## faults at once while orders and stock changes arrive (make test runs a
+## short one); DURATION, KILLS and SEED choose the run, RECOVER how long the
+## agent may take to catch up afterwards (stock retries back off up to 10m)
+chaos:
+	$(GO) test -count=1 -v -run '^TestChaos$$' -timeout 60m ./internal/chaos -duration $${DURATION:-5m} -kills $${KILLS:-40} -seed $${SEED:-0} -recover $${RECOVER:-11m}
+
+## scale: a chain of STORES stores (default 200), one agent process each
+## polling every POLL (default 30s) against one simulator while orders
+## arrive for DURATION (default 4m): every order once on its own store's
+## paper; requests per second, memory and start-up per agent, poll spread
+.PHONY: scale
+scale:
+	$(GO) test -count=1 -v -run '^TestChain$$' -timeout 60m ./internal/scale -stores $${STORES:-200} -duration $${DURATION:-4m} -poll $${POLL:-30s}
+
 ## package: the release artefacts in dist/: .deb for amd64 and arm64, the
 ## Windows installer, a tar.gz per platform, SHA256SUMS
 package:
@@ -71,15 +86,41 @@ package-test: package
 	@scripts/ensure-deps.sh $(TEST_DEPS)
 	STOREEDGE_DIST=$(CURDIR)/dist $(GO) test -count=1 -run '^TestDist' ./packaging/
 
-bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+## bench: every benchmark, one package at a time (the process benchmarks
+## of internal/perf run the binary `make build` made), then one table of the
+## figures with their targets and the machine; bench-readme (or
+## BENCH_README=1) also writes the table into README.md
+BENCH_PKGS ?= ./...
+BENCH_OUT  ?= bin/bench.txt
+bench: build
+	@{ STOREEDGE_BIN='$(CURDIR)/bin/storeedge' $(GO) test -p 1 -run '^$$' -bench . -benchmem -timeout 30m $(BENCH_PKGS); \
+	  echo $$? > '$(BENCH_OUT).status'; } 2>&1 | tee '$(BENCH_OUT)'
+	@echo
+	@$(GO) run ./internal/benchtab $(if $(filter-out 0,$(BENCH_README)),-readme README.md) '$(BENCH_OUT)' && \
+	  test "$$(cat '$(BENCH_OUT).status')" = 0
 
+.PHONY: bench-readme
+bench-readme:
+	@$(MAKE) --no-print-directory bench BENCH_README=1
+
+## fuzz: run every fuzz target for FUZZTIME (default 15s) with FUZZPAR
+## workers (default: all cores), then keep the inputs each run found as
+## seeds in the package's testdata/fuzz (scripts/fuzz-corpus.sh), so go
+## test replays them; failing inputs stay there too, and make fails
 fuzz:
-	@for pkg in $$($(GO) list ./...); do \
-	  for t in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
-	    echo "fuzz $$pkg $$t"; $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $${FUZZTIME:-20s} $$pkg || exit 1; \
+	@fuzztime='$(or $(FUZZTIME),15s)'; par='$(or $(FUZZPAR),$(shell nproc 2>/dev/null || echo 1))'; \
+	  start=$$(mktemp); failed=; began=$$(date +%s); \
+	  for line in $$($(GO) list -f '{{.ImportPath}}={{.Dir}}' ./...); do \
+	    pkg=$${line%%=*}; dir=$${line#*=}; \
+	    for t in $$(cat $$dir/*_test.go 2>/dev/null | sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p'); do \
+	      echo "fuzz $$pkg $$t ($$fuzztime, $$par workers)"; \
+	      $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $$fuzztime -fuzzminimizetime 5s -parallel $$par -timeout 0 $$pkg \
+	        || failed="$$failed $$pkg.$$t"; \
+	      GO='$(GO)' scripts/fuzz-corpus.sh -since $$start $$pkg $$dir $$t || failed="$$failed corpus:$$pkg.$$t"; \
+	    done; \
 	  done; \
-	done
+	  rm -f $$start; echo "fuzz: $$(( $$(date +%s) - began ))s"; \
+	  if [ -n "$$failed" ]; then echo "fuzz failed:$$failed (failing inputs are kept in the package's testdata/fuzz)"; exit 1; fi
 
 clean:
 	rm -rf bin dist $(DATA)
