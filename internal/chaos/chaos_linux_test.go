@@ -29,6 +29,7 @@ import (
 
 	"storeedge/decimal"
 	"storeedge/internal/crashtest"
+	"storeedge/internal/testbin"
 	"storeedge/internal/testdisk"
 	"storeedge/printer/ticket"
 	"storeedge/sync/order"
@@ -173,22 +174,17 @@ resync = "0s"
 		storeA, storeB, storeC, sim.HidingTenant, sim.HidingAuthorization, warehouse)
 }
 
-// build compiles the storeedge binary into dir.
+// build compiles the storeedge binary into dir, with the race detector
+// when race is set.
 func build(t *testing.T, dir string, race bool) string {
 	t.Helper()
-	out, err := exec.Command("go", "env", "GOMOD").Output()
-	if err != nil {
-		t.Fatalf("go env GOMOD: %v", err)
-	}
-	bin := filepath.Join(dir, "storeedge")
-	args := []string{"build", "-o", bin}
+	var flags []string
 	if race {
-		args = append(args, "-race")
+		flags = append(flags, "-race")
 	}
-	cmd := exec.Command("go", append(args, "./cmd/storeedge")...)
-	cmd.Dir = filepath.Dir(strings.TrimSpace(string(out)))
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build storeedge: %v\n%s", err, b)
+	bin, err := testbin.Build(dir, flags...)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return bin
 }

@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"storeedge/internal/testbin"
 	"storeedge/sync/sim"
 )
 
@@ -27,16 +28,9 @@ var kills = flag.Int("kills", 5, "how many times the crash test kills the agent"
 // build compiles the storeedge binary into dir.
 func build(t *testing.T, dir string) string {
 	t.Helper()
-	out, err := exec.Command("go", "env", "GOMOD").Output()
+	bin, err := testbin.Build(dir)
 	if err != nil {
-		t.Fatalf("go env GOMOD: %v", err)
-	}
-	root := filepath.Dir(strings.TrimSpace(string(out)))
-	bin := filepath.Join(dir, "storeedge")
-	cmd := exec.Command("go", "build", "-o", bin, "./cmd/storeedge")
-	cmd.Dir = root
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build storeedge: %v\n%s", err, b)
+		t.Fatal(err)
 	}
 	return bin
 }

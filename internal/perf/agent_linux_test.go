@@ -9,12 +9,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"storeedge/internal/testbin"
 	"storeedge/printer/status/statustest"
 )
 
@@ -42,20 +42,11 @@ func binary(tb testing.TB) string {
 			}
 			return
 		}
-		out, err := exec.Command("go", "env", "GOMOD").Output()
-		if err != nil {
-			binErr = fmt.Errorf("go env GOMOD: %w", err)
-			return
-		}
 		if binDir, binErr = os.MkdirTemp("", "storeedge-perf-"); binErr != nil {
 			return
 		}
-		binPath = filepath.Join(binDir, "storeedge")
-		cmd := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", binPath, "./cmd/storeedge")
-		cmd.Dir = filepath.Dir(strings.TrimSpace(string(out)))
-		if b, err := cmd.CombinedOutput(); err != nil {
-			binErr = fmt.Errorf("build storeedge: %w\n%s", err, b)
-		}
+		// Built as make build builds it: stripped, without file paths.
+		binPath, binErr = testbin.Build(binDir, "-trimpath", "-ldflags", "-s -w")
 	})
 	if binErr != nil {
 		tb.Fatal(binErr)

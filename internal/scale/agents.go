@@ -12,24 +12,12 @@ import (
 	"syscall"
 	"time"
 
+	"storeedge/internal/testbin"
 	"storeedge/sync/sim"
 )
 
 // Build compiles the storeedge program into dir and returns its path.
-func Build(dir string) (string, error) {
-	out, err := exec.Command("go", "env", "GOMOD").Output()
-	if err != nil {
-		return "", fmt.Errorf("go env GOMOD: %w", err)
-	}
-	root := filepath.Dir(strings.TrimSpace(string(out)))
-	bin := filepath.Join(dir, "storeedge")
-	cmd := exec.Command("go", "build", "-o", bin, "./cmd/storeedge")
-	cmd.Dir = root
-	if b, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("build storeedge: %w\n%s", err, b)
-	}
-	return bin, nil
-}
+func Build(dir string) (string, error) { return testbin.Build(dir) }
 
 // Platforms an agent of the tests reads its store from.
 const (

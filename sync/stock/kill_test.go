@@ -8,13 +8,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"testing"
 	"time"
 
 	_ "modernc.org/sqlite"
 
 	"storeedge/decimal"
+	"storeedge/internal/testbin"
 	"storeedge/sync/sim"
 )
 
@@ -28,14 +28,9 @@ func TestKilledAgentReportsEveryChangeOnce(t *testing.T) {
 		t.Skip("builds and runs the storeedge binary")
 	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "storeedge")
-	if runtime.GOOS == "windows" {
-		bin += ".exe"
-	}
-	build := exec.Command("go", "build", "-o", bin, "./cmd/storeedge")
-	build.Dir = filepath.Join("..", "..")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build storeedge: %v\n%s", err, out)
+	bin, err := testbin.Build(dir)
+	if err != nil {
+		t.Fatal(err)
 	}
 
 	sm := sim.New(sim.Options{})
