@@ -11,7 +11,6 @@ import (
 	"flag"
 	"fmt"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -187,16 +186,6 @@ func build(t *testing.T, dir string, race bool) string {
 		t.Fatal(err)
 	}
 	return bin
-}
-
-func freePort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
 
 // supervisor runs the agent binary, restarting it when it stops on its
@@ -724,7 +713,7 @@ func TestChaos(t *testing.T) {
 		counter: filepath.Join(dir, "counter.bin"), cancelled: map[string]bool{}}
 	p := openPOS(t, filepath.Join(dir, "pos.db"))
 
-	listen := freePort(t)
+	listen := testbin.FreeAddr(t)
 	cfg := filepath.Join(dir, "storeedge.toml")
 	if err := os.WriteFile(cfg, []byte(config("http://"+proxy.Addr(), filepath.Join(disk, "data"), listen, front.Addr(),
 		kitchen.Path(), s.counter, filepath.Join(dir, "pos.db"))), 0o600); err != nil {

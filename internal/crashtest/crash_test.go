@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"math/rand/v2"
-	"net"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -24,26 +23,6 @@ import (
 )
 
 var kills = flag.Int("kills", 5, "how many times the crash test kills the agent")
-
-// build compiles the storeedge binary into dir.
-func build(t *testing.T, dir string) string {
-	t.Helper()
-	bin, err := testbin.Build(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return bin
-}
-
-func freePort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
 
 func config(simURL, dataDir, listen string, stores []sim.Store) string {
 	var b strings.Builder
@@ -134,7 +113,7 @@ func TestCrash(t *testing.T) {
 		t.Skip("starts real processes")
 	}
 	dir := t.TempDir()
-	bin := build(t, dir)
+	bin := testbin.MustBuild(t, dir)
 	data := filepath.Join(dir, "data")
 
 	stores := sim.DefaultStores[:2]
@@ -142,7 +121,7 @@ func TestCrash(t *testing.T) {
 	srv := httptest.NewServer(s.Handler())
 	defer srv.Close()
 	cfg := filepath.Join(dir, "storeedge.toml")
-	if err := os.WriteFile(cfg, []byte(config(srv.URL, data, freePort(t), stores)), 0o600); err != nil {
+	if err := os.WriteFile(cfg, []byte(config(srv.URL, data, testbin.FreeAddr(t), stores)), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	logPath := filepath.Join(dir, "agent.log")

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"storeedge/decimal"
+	"storeedge/internal/testbin"
 	"storeedge/printer"
 	"storeedge/queue"
 	"storeedge/sync/order"
@@ -150,9 +151,9 @@ func backlogData(tb testing.TB) string {
 func backlogAgent(tb testing.TB, failoverAfter time.Duration) (cfg, listen, log string) {
 	tb.Helper()
 	dir := tb.TempDir()
-	listen = freeAddr(tb)
+	listen = testbin.FreeAddr(tb)
 	cfg = filepath.Join(dir, "storeedge.toml")
-	writeFile(tb, cfg, backlogConfig(backlogData(tb), listen, freeAddr(tb), failoverAfter))
+	writeFile(tb, cfg, backlogConfig(backlogData(tb), listen, testbin.FreeAddr(tb), failoverAfter))
 	return cfg, listen, filepath.Join(dir, "agent.log")
 }
 

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"storeedge/internal/testbin"
 	"storeedge/printer/serial/ptytest"
 	"storeedge/sync/sim"
 )
@@ -45,7 +46,7 @@ func startIdleRig(tb testing.TB) *idleRig {
 	if err := os.MkdirAll(filepath.Join(data, "printers"), 0o750); err != nil {
 		tb.Fatal(err)
 	}
-	listen := freeAddr(tb)
+	listen := testbin.FreeAddr(tb)
 	cfg := filepath.Join(dir, "storeedge.toml")
 	writeFile(tb, cfg, idleConfig(srv.URL, data, listen, r.tcp.addr(), r.serial.Path, r.sim.Stores()))
 	r.agent = startAgent(tb, cfg, listen, filepath.Join(dir, "agent.log"))

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"storeedge/internal/testbin"
 	"storeedge/sync/sim"
 )
 
@@ -90,7 +91,7 @@ func busyDay(b *testing.B, bin string, hour, poll, overlap time.Duration, total 
 		b.Fatal(err)
 	}
 	store := sim.DefaultStores[0]
-	cfg := AgentConfig{DataDir: filepath.Join(dataRoot(b), "busy-day"), LogLevel: *busyLog, Listen: freePort(b), SimURL: srv.URL, KdtID: s.KdtID(),
+	cfg := AgentConfig{DataDir: filepath.Join(dataRoot(b), "busy-day"), LogLevel: *busyLog, Listen: testbin.FreeAddr(b), SimURL: srv.URL, KdtID: s.KdtID(),
 		Platform: Youzan, Store: store, Poll: poll, Overlap: overlap, Receipt: "tcp://" + front.Addr(), Kitchen: "tcp://" + kitchen.Addr()}
 	agents := startAll(b, bin, []AgentConfig{cfg})
 	a := agents[0]

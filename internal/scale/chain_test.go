@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"storeedge/internal/crashtest"
+	"storeedge/internal/testbin"
 	"storeedge/sync/orders"
 	"storeedge/sync/sim"
 )
@@ -69,7 +70,7 @@ func TestChain(t *testing.T) {
 		if *chainWDTEvery > 0 && i%*chainWDTEvery == *chainWDTEvery-1 {
 			platform = WDT
 		}
-		cfgs[i] = AgentConfig{DataDir: filepath.Join(dir, "store-"+st.ID), Listen: freePort(t), SimURL: srv.URL,
+		cfgs[i] = AgentConfig{DataDir: filepath.Join(dir, "store-"+st.ID), Listen: testbin.FreeAddr(t), SimURL: srv.URL,
 			KdtID: s.KdtID(), Platform: platform, Store: st, Poll: poll, Receipt: "file://printers/front.bin"}
 	}
 

@@ -5,8 +5,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"math/rand/v2"
-	"net"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -94,35 +92,6 @@ func binary(t testing.TB) string {
 		t.Fatal(buildErr)
 	}
 	return binPath
-}
-
-var (
-	portMu sync.Mutex
-	ports  = map[string]bool{} // handed out already
-)
-
-// freePort finds a free loopback port below the ephemeral range, so that
-// the agents' own outgoing connections never take it before they listen,
-// and never the same one twice.
-func freePort(t testing.TB) string {
-	t.Helper()
-	portMu.Lock()
-	defer portMu.Unlock()
-	for range 1000 {
-		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(20000+rand.IntN(12000)))
-		if ports[addr] {
-			continue
-		}
-		ports[addr] = true
-		ln, err := net.Listen("tcp", addr)
-		if err != nil {
-			continue
-		}
-		ln.Close()
-		return addr
-	}
-	t.Fatal("no free port between 20000 and 32000")
-	return ""
 }
 
 // agent is one store's agent process of a test.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"storeedge/internal/crashtest"
+	"storeedge/internal/testbin"
 	"storeedge/sync/orders"
 	"storeedge/sync/sim"
 )
@@ -29,7 +30,7 @@ func TestThrottledAgentBacksOff(t *testing.T) {
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
 	store := sim.DefaultStores[0]
-	cfg := AgentConfig{DataDir: filepath.Join(dataRoot(t), "store"), Listen: freePort(t), SimURL: srv.URL, KdtID: s.KdtID(),
+	cfg := AgentConfig{DataDir: filepath.Join(dataRoot(t), "store"), Listen: testbin.FreeAddr(t), SimURL: srv.URL, KdtID: s.KdtID(),
 		Platform: Youzan, Store: store, Poll: 2 * time.Second, Receipt: "file://printers/front.bin"}
 	var tids []string
 	add := func(n int) {
