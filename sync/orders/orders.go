@@ -389,6 +389,7 @@ func (p *Poller) pollWindow(ctx context.Context, st Store, from, to time.Time) e
 	now := p.opt.Now()
 	var jobs []queue.Job
 	var bad []error
+	early, sentEarly := 0, false // jobs of the first order to print, committed ahead
 	for i := range list {
 		o := &list[i]
 		if st.Key != "" && o.StoreID == st.Key {
@@ -430,6 +431,20 @@ func (p *Poller) pollWindow(ctx context.Context, st Store, from, to time.Time) e
 		if err != nil {
 			return fmt.Errorf("order %s: %w", o.ID, err)
 		}
+		if !sentEarly && len(js) > 0 && i < len(list)-1 {
+			// The first order to print goes to the printers at once, in a
+			// commit of its own: the rest of the answer (a burst of fifty
+			// orders, say) is built and committed with the cursor after
+			// it. The cursor stays until then, so a stop in between only
+			// asks for the window again, and dedupe keeps this order once.
+			sentEarly = true
+			added, err := p.opt.Queue.Enqueue(js...)
+			if err != nil {
+				return fmt.Errorf("order %s: enqueue %d jobs: %w", o.ID, len(js), err)
+			}
+			early = countTrue(added)
+			continue
+		}
 		jobs = append(jobs, js...)
 	}
 	srcErr = errors.Join(append([]error{srcErr}, bad...)...)
@@ -449,12 +464,7 @@ func (p *Poller) pollWindow(ctx context.Context, st Store, from, to time.Time) e
 	if err != nil {
 		return fmt.Errorf("enqueue %d jobs and save cursor: %w", len(jobs), err)
 	}
-	n := 0
-	for _, a := range added {
-		if a {
-			n++
-		}
-	}
+	n := early + countTrue(added)
 	if n > 0 {
 		p.log.Info("new print jobs", "store", st.ID, "jobs", n, "window_from", order.FormatCST(from), "window_to", order.FormatCST(to))
 		p.changed()
@@ -527,4 +537,15 @@ func (p *Poller) backoff() time.Duration {
 		d = 5 * time.Minute
 	}
 	return p.jitter(d)
+}
+
+// countTrue counts the jobs an enqueue added.
+func countTrue(added []bool) int {
+	n := 0
+	for _, a := range added {
+		if a {
+			n++
+		}
+	}
+	return n
 }
