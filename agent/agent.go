@@ -232,12 +232,12 @@ func newSource(pc config.Platform, grants map[string]string, opt Options) (order
 		return youzan.New(youzan.Config{
 			Name: pc.Name, BaseURL: pc.BaseURL, ClientID: pc.ClientID, ClientSecret: pc.ClientSecret,
 			GrantID: pc.GrantID, Mode: pc.Mode, BranchGrants: grants,
-			HTTPClient: opt.HTTPClient, Logger: opt.Logger.With("platform", pc.Name), Now: opt.Now,
+			HTTPClient: opt.HTTPClient, Logger: opt.Logger, Now: opt.Now,
 		})
 	case "wdt":
 		return wdt.New(wdt.Config{
 			Name: pc.Name, BaseURL: pc.BaseURL, SID: pc.SID, AppKey: pc.AppKey, AppSecret: pc.AppSecret, MaxSpan: pc.MaxSpan,
-			HTTPClient: opt.HTTPClient, Logger: opt.Logger.With("platform", pc.Name), Now: opt.Now,
+			HTTPClient: opt.HTTPClient, Logger: opt.Logger, Now: opt.Now,
 		})
 	}
 	return nil, fmt.Errorf("platform type %q is not supported by this build", pc.Type)
