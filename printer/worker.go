@@ -505,11 +505,7 @@ func (w *Worker) ack() time.Duration {
 		u.fails++
 		log.Error("ack failed; will try again", "err", err, "tries", u.fails)
 		w.publish(func(i *Info) { i.LastError = "queue: " + err.Error() })
-		d := w.opt.MinBackoff
-		for i := 1; i < u.fails && d < w.opt.MaxBackoff; i++ {
-			d *= 2
-		}
-		return min(d, w.opt.MaxBackoff)
+		return w.doubled(u.fails)
 	}
 	w.unacked = nil
 	w.fail, w.failing = 0, ""
@@ -590,14 +586,18 @@ func (w *Worker) failover() {
 	}
 }
 
-func (w *Worker) backoff() time.Duration {
+// doubled is MinBackoff doubled for every failure after the first, at
+// most MaxBackoff.
+func (w *Worker) doubled(fails int) time.Duration {
 	d := w.opt.MinBackoff
-	for i := 1; i < w.fail && d < w.opt.MaxBackoff; i++ {
+	for i := 1; i < fails && d < w.opt.MaxBackoff; i++ {
 		d *= 2
 	}
-	if d > w.opt.MaxBackoff {
-		d = w.opt.MaxBackoff
-	}
+	return min(d, w.opt.MaxBackoff)
+}
+
+func (w *Worker) backoff() time.Duration {
+	d := w.doubled(w.fail)
 	// up to 20% jitter so printers that failed together do not retry together
 	return d + time.Duration(rand.Int64N(int64(d)/5+1))
 }
