@@ -260,23 +260,16 @@ func (w *Worker) Run(ctx context.Context) error {
 			continue
 		}
 		if !ok {
-			wait := w.opt.Idle
-			if due := w.statusDue(); due < wait {
-				wait = due
+			job, ok = w.idle(ctx, changed)
+			if !ok {
+				if ctx.Err() != nil {
+					return nil
+				}
+				if w.statusDue() <= 0 {
+					w.poll(ctx)
+				}
+				continue
 			}
-			t := time.NewTimer(max(wait, 0))
-			select {
-			case <-ctx.Done():
-				t.Stop()
-				return nil
-			case <-changed:
-			case <-t.C:
-			}
-			t.Stop()
-			if w.statusDue() <= 0 {
-				w.poll(ctx)
-			}
-			continue
 		}
 		delay := w.print(job)
 		if delay > 0 && !sleep(ctx, delay) {
@@ -284,6 +277,56 @@ func (w *Worker) Run(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// handoffQueue is a queue that can hand the next job of a lane to its
+// idle worker in the commit that stores it (*queue.Queue can).
+type handoffQueue interface {
+	Await(printer string, d time.Duration) *queue.Waiter
+	Return(leased queue.Job) error
+}
+
+// idle waits, with the lane empty, until the queue changes, the status is
+// due or ctx ends. A job the queue hands over meanwhile comes back leased
+// (ok), to be printed at once; one handed over as ctx ends goes back to
+// its lane untouched, as does one handed over as a person pauses the
+// printer.
+func (w *Worker) idle(ctx context.Context, changed <-chan struct{}) (queue.Job, bool) {
+	wait := w.opt.Idle
+	if due := w.statusDue(); due < wait {
+		wait = due
+	}
+	var (
+		waiter *queue.Waiter
+		ready  <-chan struct{}
+	)
+	hq, handoff := w.opt.Queue.(handoffQueue)
+	if handoff {
+		waiter = hq.Await(w.opt.Name, w.opt.Lease)
+		ready = waiter.Ready()
+	}
+	t := time.NewTimer(max(wait, 0))
+	select {
+	case <-ctx.Done():
+	case <-changed:
+	case <-ready:
+	case <-w.wake: // paused by a person
+	case <-t.C:
+	}
+	t.Stop()
+	if !handoff {
+		return queue.Job{}, false
+	}
+	job, ok := waiter.Stop()
+	if ok && (w.Info().Paused || ctx.Err() != nil) {
+		if err := hq.Return(job); err != nil {
+			// It stays leased: when the lease runs out (or after a
+			// restart) it prints, marked as a possible reprint.
+			w.log.Warn("give back a job handed over while stopping or pausing", "job", job.ID, "err", err)
+		}
+		return queue.Job{}, false
+	}
+	return job, ok
 }
 
 // Pause stops the worker from starting jobs until Resume; a job being

@@ -427,3 +427,105 @@ func TestTableBackup(t *testing.T) {
 		}
 	}
 }
+
+// countingQueue counts the leases a worker asks for and the jobs the queue
+// hands over to it.
+type countingQueue struct {
+	*queue.Queue
+	mu             sync.Mutex
+	leases, handed int
+	returned       []string
+}
+
+func (c *countingQueue) Lease(printer string, d time.Duration) (queue.Job, bool, error) {
+	j, ok, err := c.Queue.Lease(printer, d)
+	if ok {
+		c.mu.Lock()
+		c.leases++
+		c.mu.Unlock()
+	}
+	return j, ok, err
+}
+
+func (c *countingQueue) Return(j queue.Job) error {
+	c.mu.Lock()
+	c.returned = append(c.returned, j.ID)
+	c.mu.Unlock()
+	return c.Queue.Return(j)
+}
+
+func (c *countingQueue) counts() (leases int, returned []string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.leases, slices.Clone(c.returned)
+}
+
+// An idle worker gets a new job from the enqueue's own commit: it prints
+// without leasing it.
+func TestWorkerTakesHandedOverJob(t *testing.T) {
+	q := &countingQueue{Queue: openQueue(t)}
+	tr := &fakeTransport{status: Status{State: StateOnline}}
+	h := startWorker(t, q.Queue, "front", tr, func(o *WorkerOptions) { o.Queue, o.Idle, o.StatusEvery = q, time.Hour, time.Hour })
+	eventually(t, "the worker idle", func() bool { return h.w.Info().State == StateOnline })
+	time.Sleep(20 * time.Millisecond) // into its idle wait
+	for i, id := range []string{"A", "B", "C"} {
+		enqueue(t, q.Queue, "front", id)
+		eventually(t, id+" printed", func() bool { return len(tr.jobs()) == i+1 })
+		eventually(t, id+" acknowledged", func() bool { return jobState(t, q.Queue, id).State == queue.Done })
+		if j := jobState(t, q.Queue, id); j.Attempts != 1 || j.Uncertain {
+			t.Fatalf("job %s: %+v", id, j)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if leases, _ := q.counts(); leases != 0 {
+		t.Fatalf("%d jobs leased, want all 3 handed over by their enqueue", leases)
+	}
+}
+
+// A job handed over as the printer is paused, or as the worker stops, goes
+// back to its lane untouched: it prints once, after the resume, unmarked.
+func TestWorkerGivesBackHandedOverJob(t *testing.T) {
+	for _, how := range []string{"pause", "stop"} {
+		t.Run(how, func(t *testing.T) {
+			q := &countingQueue{Queue: openQueue(t)}
+			tr := &fakeTransport{status: Status{State: StateOnline}}
+			h := startWorker(t, q.Queue, "front", tr, func(o *WorkerOptions) { o.Queue, o.Idle, o.StatusEvery = q, time.Hour, time.Hour })
+			eventually(t, "the worker idle", func() bool { return h.w.Info().State == StateOnline })
+			time.Sleep(20 * time.Millisecond)
+			// The job is handed over before the worker sees the pause (or
+			// the end of its context): it must not print now. Holding
+			// w.mu keeps the worker from reading its pause state (which
+			// it reads before its context) until both are set.
+			h.w.mu.Lock()
+			if how == "pause" {
+				h.w.info.Paused = true
+			}
+			enqueue(t, q.Queue, "front", "A")
+			if how == "stop" {
+				h.cancel()
+			}
+			h.w.mu.Unlock()
+			if how == "pause" {
+				h.w.wake <- struct{}{}
+			}
+			eventually(t, "the job given back", func() bool { _, r := q.counts(); return len(r) == 1 })
+			if j := jobState(t, q.Queue, "A"); j.State != queue.Pending || j.Attempts != 0 || j.Uncertain {
+				t.Fatalf("given back: %+v", j)
+			}
+			if how == "pause" {
+				time.Sleep(30 * time.Millisecond)
+				if n := len(tr.jobs()); n != 0 {
+					t.Fatalf("%d jobs printed while paused", n)
+				}
+				h.w.Resume()
+			} else {
+				<-h.done
+				h = startWorker(t, q.Queue, "front", tr, func(o *WorkerOptions) { o.Queue = q })
+			}
+			eventually(t, "A printed", func() bool { return len(tr.jobs()) == 1 })
+			if got := tr.jobs()[0]; got != "A reprint=false intended=" {
+				t.Fatalf("printed %q", got)
+			}
+		})
+	}
+}

@@ -21,8 +21,9 @@ func (q *Queue) EnqueueWithCursor(name, value string, jobs ...Job) (added []bool
 	if err := checkJobs(jobs); err != nil {
 		return nil, err
 	}
+	var handed []Job
 	err = q.write(func(s *store) error {
-		if added, err = s.enqueue(jobs); err != nil {
+		if added, handed, err = s.enqueueTx(jobs, q.awaited()); err != nil {
 			return err
 		}
 		b := s.tx.Bucket(bCursors)
@@ -34,6 +35,7 @@ func (q *Queue) EnqueueWithCursor(name, value string, jobs ...Job) (added []bool
 	if err != nil {
 		return nil, fmt.Errorf("enqueue with cursor %q: %w", name, err)
 	}
+	q.deliver(handed)
 	if slices.Contains(added, true) {
 		q.notify()
 	}

@@ -126,16 +126,18 @@ func (q *Queue) EnqueueWithValues(space string, values map[string]string, jobs .
 	if err := checkJobs(jobs); err != nil {
 		return nil, err
 	}
+	var handed []Job
 	err = q.write(func(s *store) error {
 		if err := putValues(s.tx, space, values); err != nil {
 			return err
 		}
-		added, err = s.enqueue(jobs)
+		added, handed, err = s.enqueueTx(jobs, q.awaited())
 		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("enqueue with values of %q: %w", space, err)
 	}
+	q.deliver(handed)
 	if slices.Contains(added, true) {
 		q.notify()
 	}

@@ -88,13 +88,15 @@ func (q *Queue) Enqueue(jobs ...Job) (added []bool, err error) {
 	if err := checkJobs(jobs); err != nil {
 		return nil, err
 	}
+	var handed []Job
 	err = q.write(func(s *store) error {
-		added, err = s.enqueue(jobs)
+		added, handed, err = s.enqueueTx(jobs, q.awaited())
 		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("enqueue: %w", err)
 	}
+	q.deliver(handed)
 	if slices.Contains(added, true) {
 		q.notify()
 	}

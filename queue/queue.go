@@ -139,6 +139,9 @@ type Queue struct {
 
 	recovery *Recovery
 
+	hmu     sync.Mutex         // guards waiters and every Waiter's handed state
+	waiters map[string]*Waiter // by lane: workers waiting for its next job
+
 	mu      sync.Mutex
 	changed chan struct{}
 	closed  bool
