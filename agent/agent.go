@@ -226,6 +226,12 @@ func New(cfg *config.Config, opt Options) (_ *Agent, err error) {
 }
 
 // newSource makes the client for one platform type.
+// Both platform clients hand a busy window's pages over as they arrive.
+var (
+	_ orders.PageSource = (*youzan.Client)(nil)
+	_ orders.PageSource = (*wdt.Client)(nil)
+)
+
 func newSource(pc config.Platform, grants map[string]string, opt Options) (orders.Source, error) {
 	switch pc.Type {
 	case "youzan":

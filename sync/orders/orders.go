@@ -25,6 +25,17 @@ type Source interface {
 	Orders(ctx context.Context, storeID string, from, to time.Time) ([]order.Order, error)
 }
 
+// PageSource is a Source that, reading a window that spans several pages
+// of the platform's answer, hands the orders of each page to page as it
+// arrives while more pages are still to be read. On a busy day a window
+// spans pages, and the new orders of the first print without waiting for
+// the calls that follow. The orders returned at the end are the whole
+// window, as Orders returns them: an order handed over may come again, or
+// updated. An error from page stops the reading and is returned.
+type PageSource interface {
+	OrdersByPage(ctx context.Context, storeID string, from, to time.Time, page func([]order.Order) error) ([]order.Order, error)
+}
+
 // Router turns an order event into print jobs (the binding table).
 type Router interface {
 	Jobs(o *order.Order, ev order.Event, now time.Time) ([]queue.Job, error)
@@ -381,15 +392,90 @@ func (p *Poller) rescanDue(store string, now time.Time) bool {
 // pollWindow reads the orders of st updated within [from, to], routes the
 // ones that print and makes their jobs durable, and, when every order of
 // the window was read, moves the store's cursor to to in the same commit.
+// The pages of a window that spans several are routed and made durable as
+// they arrive; the cursor still waits for the whole window.
 func (p *Poller) pollWindow(ctx context.Context, st Store, from, to time.Time) error {
-	list, srcErr := p.opt.Source.Orders(ctx, st.key(), from, to)
+	w := &window{p: p, st: st, now: p.opt.Now()}
+	var (
+		list   []order.Order
+		srcErr error
+	)
+	if ps, ok := p.opt.Source.(PageSource); ok {
+		list, srcErr = ps.OrdersByPage(ctx, st.key(), from, to, w.page)
+	} else {
+		list, srcErr = p.opt.Source.Orders(ctx, st.key(), from, to)
+	}
 	if srcErr != nil && len(list) == 0 {
+		if w.added > 0 {
+			p.log.Info("new print jobs", "store", st.ID, "jobs", w.added, "window_from", order.FormatCST(from), "window_to", order.FormatCST(to))
+		}
 		return srcErr
 	}
-	now := p.opt.Now()
-	var jobs []queue.Job
-	var bad []error
-	early, sentEarly := 0, false // jobs of the first order to print, committed ahead
+	jobs, bad, err := w.route(list)
+	if err != nil {
+		return err
+	}
+	srcErr = errors.Join(append([]error{srcErr}, bad...)...)
+	var added []bool
+	switch {
+	case srcErr == nil:
+		// The whole window was read: its jobs become durable and the
+		// cursor moves past it in the same commit, so the printers wait
+		// for that one commit only.
+		added, err = p.opt.Queue.EnqueueWithCursor(p.cursorName(st.ID), to.UTC().Format(time.RFC3339Nano), jobs...)
+	case len(jobs) > 0:
+		// Part of it could not be read: what was read prints, and the
+		// cursor stays, so the rest is asked for again.
+		added, err = p.opt.Queue.Enqueue(jobs...)
+	}
+	if err != nil {
+		return fmt.Errorf("enqueue %d jobs and save cursor: %w", len(jobs), err)
+	}
+	w.added += countTrue(added)
+	if w.added > 0 {
+		p.log.Info("new print jobs", "store", st.ID, "jobs", w.added, "window_from", order.FormatCST(from), "window_to", order.FormatCST(to))
+		p.changed()
+	}
+	return srcErr
+}
+
+// window is the routing of one window's orders.
+type window struct {
+	p         *Poller
+	st        Store
+	now       time.Time
+	sentEarly bool // the first order to print went ahead in a commit of its own
+	added     int  // jobs made durable so far
+}
+
+// page routes the orders of one page of a window that has more to read
+// and makes their jobs durable at once, without the cursor. Bad orders are
+// left to the routing of the whole window, which reports them.
+func (w *window) page(list []order.Order) error {
+	jobs, _, err := w.route(list)
+	if err != nil {
+		return err
+	}
+	if len(jobs) == 0 {
+		return nil
+	}
+	added, err := w.p.opt.Queue.Enqueue(jobs...)
+	if err != nil {
+		return fmt.Errorf("enqueue %d jobs: %w", len(jobs), err)
+	}
+	if n := countTrue(added); n > 0 {
+		w.added += n
+		w.p.changed()
+	}
+	return nil
+}
+
+// route decides which of list print and returns their jobs, skipping the
+// events whose jobs exist already; bad lists the orders that cannot print
+// as sent. The first order to print goes to the queue at once, in a commit
+// of its own, unless it is the last of list.
+func (w *window) route(list []order.Order) (jobs []queue.Job, bad []error, err error) {
+	p, st := w.p, w.st
 	for i := range list {
 		o := &list[i]
 		if st.Key != "" && o.StoreID == st.Key {
@@ -413,7 +499,7 @@ func (p *Poller) pollWindow(ctx context.Context, st Store, from, to time.Time) e
 		p.markSeen(o)
 		ev, ok, err := Decide(o, p.opt.Queue, p.opt.EventPrefix)
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
 		if !ok {
 			continue
@@ -423,53 +509,34 @@ func (p *Poller) pollWindow(ctx context.Context, st Store, from, to time.Time) e
 		// day most of every answer was printed before, and the new orders
 		// should not wait for the old ones to be encoded again.
 		if known, err := p.opt.Queue.HasPrefix(p.opt.EventPrefix(o, ev)); err != nil {
-			return fmt.Errorf("order %s: %w", o.ID, err)
+			return nil, nil, fmt.Errorf("order %s: %w", o.ID, err)
 		} else if known {
 			continue
 		}
-		js, err := p.opt.Router.Jobs(o, ev, now)
+		js, err := p.opt.Router.Jobs(o, ev, w.now)
 		if err != nil {
-			return fmt.Errorf("order %s: %w", o.ID, err)
+			return nil, nil, fmt.Errorf("order %s: %w", o.ID, err)
 		}
-		if !sentEarly && len(js) > 0 && i < len(list)-1 {
+		if !w.sentEarly && len(js) > 0 && i < len(list)-1 {
 			// The first order to print goes to the printers at once, in a
 			// commit of its own: the rest of the answer (a burst of fifty
 			// orders, say) is built and committed with the cursor after
 			// it. The cursor stays until then, so a stop in between only
 			// asks for the window again, and dedupe keeps this order once.
-			sentEarly = true
+			w.sentEarly = true
 			added, err := p.opt.Queue.Enqueue(js...)
 			if err != nil {
-				return fmt.Errorf("order %s: enqueue %d jobs: %w", o.ID, len(js), err)
+				return nil, nil, fmt.Errorf("order %s: enqueue %d jobs: %w", o.ID, len(js), err)
 			}
-			early = countTrue(added)
+			if n := countTrue(added); n > 0 {
+				w.added += n
+				p.changed()
+			}
 			continue
 		}
 		jobs = append(jobs, js...)
 	}
-	srcErr = errors.Join(append([]error{srcErr}, bad...)...)
-	var added []bool
-	var err error
-	switch {
-	case srcErr == nil:
-		// The whole window was read: its jobs become durable and the
-		// cursor moves past it in the same commit, so the printers wait
-		// for that one commit only.
-		added, err = p.opt.Queue.EnqueueWithCursor(p.cursorName(st.ID), to.UTC().Format(time.RFC3339Nano), jobs...)
-	case len(jobs) > 0:
-		// Part of it could not be read: what was read prints, and the
-		// cursor stays, so the rest is asked for again.
-		added, err = p.opt.Queue.Enqueue(jobs...)
-	}
-	if err != nil {
-		return fmt.Errorf("enqueue %d jobs and save cursor: %w", len(jobs), err)
-	}
-	n := early + countTrue(added)
-	if n > 0 {
-		p.log.Info("new print jobs", "store", st.ID, "jobs", n, "window_from", order.FormatCST(from), "window_to", order.FormatCST(to))
-		p.changed()
-	}
-	return srcErr
+	return jobs, bad, nil
 }
 
 // Decide is the one table from an order's status to the event that prints:

@@ -253,3 +253,72 @@ func TestNewConfigErrors(t *testing.T) {
 		}
 	}
 }
+
+// OrdersByPage hands over each page of a window that spans several before
+// the next call, none of a window that fits one page, and stops at an error
+// of the receiver.
+func TestOrdersByPage(t *testing.T) {
+	tests := []struct {
+		name      string
+		orders    int
+		failAt    int
+		wantPages []int
+		wantCalls int
+	}{
+		{name: "one page", orders: 60, wantPages: nil, wantCalls: 1},
+		{name: "three pages", orders: 250, wantPages: []int{100, 50, 100}, wantCalls: 4},
+		{name: "receiver fails", orders: 250, failAt: 1, wantPages: []int{100}, wantCalls: 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, 72*time.Hour)
+			st := f.sim.Stores()[1].ID
+			for range tt.orders {
+				if _, err := f.sim.AddOrder(st); err != nil {
+					t.Fatal(err)
+				}
+			}
+			f.clk.Add(time.Minute)
+			var pages []int
+			seen := map[string]bool{}
+			boom := errors.New("disk full")
+			got, err := f.c.OrdersByPage(context.Background(), st, t0.Add(-time.Hour), f.clk.Now(), func(page []order.Order) error {
+				pages = append(pages, len(page))
+				if calls := f.sim.Calls()[sim.APIWDTTradeQuery]; calls != len(pages) {
+					t.Errorf("page %d handed over after %d calls", len(pages), calls)
+				}
+				for _, o := range page {
+					if o.StoreID != st {
+						t.Errorf("order %s of shop %s handed over", o.ID, o.StoreID)
+					}
+					seen[o.ID] = true
+				}
+				if len(pages) == tt.failAt {
+					return boom
+				}
+				return nil
+			})
+			if !slices.Equal(pages, tt.wantPages) {
+				t.Errorf("pages handed over %v, want %v", pages, tt.wantPages)
+			}
+			if n := f.sim.Calls()[sim.APIWDTTradeQuery]; n != tt.wantCalls {
+				t.Errorf("%d calls, want %d", n, tt.wantCalls)
+			}
+			if tt.failAt > 0 {
+				if !errors.Is(err, boom) || got != nil {
+					t.Fatalf("got %d orders, %v; want the receiver's error", len(got), err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != tt.orders {
+				t.Fatalf("got %d orders, want %d", len(got), tt.orders)
+			}
+			if len(tt.wantPages) > 0 && len(seen) != tt.orders {
+				t.Errorf("%d distinct orders handed over, want all %d", len(seen), tt.orders)
+			}
+		})
+	}
+}

@@ -30,6 +30,16 @@ const APITradeQuery = "trade_query.php"
 // Trades of other shops are dropped and logged. Trades that cannot be read
 // come back as a *BadOrdersError along with the good ones.
 func (c *Client) Orders(ctx context.Context, shopNo string, from, to time.Time) ([]order.Order, error) {
+	return c.OrdersByPage(ctx, shopNo, from, to, nil)
+}
+
+// OrdersByPage is Orders that, while a window still has pages to read,
+// hands the trades of each page read to page as soon as it arrives: on a
+// busy day a window spans pages, and the new trades on the first print
+// without waiting for the calls that follow. The orders returned are the
+// whole window, as Orders returns them, so an order handed over may come
+// again, updated. An error from page stops the reading and is returned.
+func (c *Client) OrdersByPage(ctx context.Context, shopNo string, from, to time.Time, page func([]order.Order) error) ([]order.Order, error) {
 	if strings.TrimSpace(shopNo) == "" {
 		return nil, fmt.Errorf("wangdiantong %s: shop_no is empty", c.cfg.Name)
 	}
@@ -37,7 +47,7 @@ func (c *Client) Orders(ctx context.Context, shopNo string, from, to time.Time) 
 	if to.Before(from) {
 		return nil, fmt.Errorf("wangdiantong %s: window end %s is before its start %s", c.cfg.Name, order.FormatCST(to), order.FormatCST(from))
 	}
-	col := &tradeCollector{platform: c.cfg.Name, shop: shopNo, orders: map[string]order.Order{}, bad: map[string]*OrderError{}}
+	col := &tradeCollector{platform: c.cfg.Name, shop: shopNo, orders: map[string]order.Order{}, bad: map[string]*OrderError{}, page: page}
 	err := order.EachWindow(from, to, c.cfg.MaxSpan-time.Second, func(start, end time.Time) error {
 		if err := c.window(ctx, col, shopNo, start, end); err != nil {
 			return fmt.Errorf("wangdiantong %s: trades of shop %s modified %s to %s: %w",
@@ -78,9 +88,12 @@ func (c *Client) window(ctx context.Context, col *tradeCollector, shop string, f
 	if err != nil {
 		return err
 	}
-	col.add(first.Trades)
 	if len(first.Trades) < PageSize {
+		col.add(first.Trades)
 		return nil
+	}
+	if err := col.handOver(col.add(first.Trades)); err != nil {
+		return err
 	}
 	total, ok := first.TotalCount.Int()
 	if !ok || total < 0 {
@@ -95,7 +108,9 @@ func (c *Client) window(ctx context.Context, col *tradeCollector, shop string, f
 		if err != nil {
 			return err
 		}
-		col.add(a.Trades)
+		if err := col.handOver(col.add(a.Trades)); err != nil {
+			return err
+		}
 	}
 	again, err := page(0)
 	if err != nil {
@@ -110,9 +125,24 @@ type tradeCollector struct {
 	orders         map[string]order.Order
 	bad            map[string]*OrderError
 	foreign        int
+	page           func([]order.Order) error // nil: nothing is handed over before the end
 }
 
-func (col *tradeCollector) add(trades []Trade) {
+// handOver gives the orders of a page to col.page, when there is one.
+func (col *tradeCollector) handOver(orders []order.Order) error {
+	if col.page == nil || len(orders) == 0 {
+		return nil
+	}
+	if err := col.page(orders); err != nil {
+		return fmt.Errorf("hand over a page of trades: %w", err)
+	}
+	return nil
+}
+
+// add merges the trades of a page into col and returns the orders of col's
+// shop it could read, in the page's order.
+func (col *tradeCollector) add(trades []Trade) []order.Order {
+	var read []order.Order
 	for _, t := range trades {
 		if no := strings.TrimSpace(t.ShopNo); no != "" && no != col.shop {
 			col.foreign++
@@ -137,5 +167,9 @@ func (col *tradeCollector) add(trades []Trade) {
 		if prev, ok := col.orders[o.ID]; !ok || !o.Updated.Before(prev.Updated) {
 			col.orders[o.ID] = o
 		}
+		if col.page != nil {
+			read = append(read, o)
+		}
 	}
+	return read
 }

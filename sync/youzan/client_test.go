@@ -585,3 +585,66 @@ func TestOrdersGarbageAnswer(t *testing.T) {
 		t.Fatalf("error %v, want a temporary *APIError saying the answer was cut short", err)
 	}
 }
+
+// OrdersByPage hands over each page of a window that spans several before
+// the next call, none of a window that fits one page, and stops at an error
+// of the receiver.
+func TestOrdersByPage(t *testing.T) {
+	tests := []struct {
+		name      string
+		orders    int
+		failAt    int   // the hand-over that fails (1-based); 0: none
+		wantPages []int // orders handed over per page
+		wantCalls int   // order list calls made
+	}{
+		{name: "one page", orders: 60, wantPages: nil, wantCalls: 1},
+		{name: "three pages", orders: 250, wantPages: []int{100, 50, 100}, wantCalls: 4},
+		{name: "receiver fails", orders: 250, failAt: 2, wantPages: []int{100, 50}, wantCalls: 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, nil, nil)
+			start := e.clk.Now()
+			tids := e.add(t, storeA, tt.orders)
+			var pages []int
+			seen := map[string]bool{}
+			boom := errors.New("disk full")
+			got, err := e.c.OrdersByPage(context.Background(), storeA, start, e.clk.Now(), func(page []order.Order) error {
+				pages = append(pages, len(page))
+				// Handed over before the next call is made.
+				if calls := e.sim.Calls()[sim.APITradesSoldGet]; calls != len(pages) {
+					t.Errorf("page %d handed over after %d calls", len(pages), calls)
+				}
+				for _, o := range page {
+					if o.StoreID != storeA {
+						t.Errorf("order %s of store %s handed over", o.ID, o.StoreID)
+					}
+					seen[o.ID] = true
+				}
+				if len(pages) == tt.failAt {
+					return boom
+				}
+				return nil
+			})
+			if !slices.Equal(pages, tt.wantPages) {
+				t.Errorf("pages handed over %v, want %v", pages, tt.wantPages)
+			}
+			if n := e.sim.Calls()[sim.APITradesSoldGet]; n != tt.wantCalls {
+				t.Errorf("%d calls, want %d", n, tt.wantCalls)
+			}
+			if tt.failAt > 0 {
+				if !errors.Is(err, boom) || got != nil {
+					t.Fatalf("got %d orders, %v; want the receiver's error", len(got), err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkOrders(t, got, storeA, tids)
+			if len(tt.wantPages) > 0 && len(seen) != len(tids) {
+				t.Errorf("%d distinct orders handed over, want all %d", len(seen), len(tids))
+			}
+		})
+	}
+}

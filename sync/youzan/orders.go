@@ -44,6 +44,16 @@ const (
 // field. A failure of the platform or the network is an error wrapping an
 // *APIError (see APIError.Temporary); bad arguments are plain errors.
 func (c *Client) Orders(ctx context.Context, storeID string, from, to time.Time) ([]order.Order, error) {
+	return c.OrdersByPage(ctx, storeID, from, to, nil)
+}
+
+// OrdersByPage is Orders that, while a window still has pages to read,
+// hands the orders of each page read to page as soon as it arrives: on a
+// busy day a window spans pages, and the new orders on the first print
+// without waiting for the calls that follow. The orders returned are the
+// whole window, as Orders returns them, so an order handed over may come
+// again, updated. An error from page stops the reading and is returned.
+func (c *Client) OrdersByPage(ctx context.Context, storeID string, from, to time.Time, page func([]order.Order) error) ([]order.Order, error) {
 	if err := c.checkStoreID(storeID); err != nil {
 		return nil, fmt.Errorf("youzan %s: %w", c.cfg.Name, err)
 	}
@@ -73,7 +83,8 @@ func (c *Client) Orders(ctx context.Context, storeID string, from, to time.Time)
 	if !to.After(from) {
 		to = from.Add(time.Second) // the platform wants the end after the start
 	}
-	col := &collector{platform: c.cfg.Name, store: storeID, chain: c.cfg.Mode == ModeChain, orders: map[string]order.Order{}, bad: map[string]*OrderError{}}
+	col := &collector{platform: c.cfg.Name, store: storeID, chain: c.cfg.Mode == ModeChain, orders: map[string]order.Order{}, bad: map[string]*OrderError{},
+		page: page}
 	if q.grant == storeID && col.chain {
 		col.node = storeID // a branch's own token reads only its own orders
 	}
@@ -145,10 +156,13 @@ func (c *Client) window(ctx context.Context, col *collector, q storeQuery, from,
 	if first.TotalResults >= MaxPages*PageSize {
 		return c.split(ctx, col, q, from, to, first.TotalResults)
 	}
-	col.add(first.FullOrderInfoList)
 	pages := (first.TotalResults + PageSize - 1) / PageSize
 	if pages <= 1 {
+		col.add(first.FullOrderInfoList)
 		return nil
+	}
+	if err := col.handOver(col.add(first.FullOrderInfoList)); err != nil {
+		return err
 	}
 	for n := pages; n >= 2; n-- {
 		d, err := page(n)
@@ -159,7 +173,9 @@ func (c *Client) window(ctx context.Context, col *collector, q storeQuery, from,
 			// The window filled up while it was being read.
 			return c.split(ctx, col, q, from, to, d.TotalResults)
 		}
-		col.add(d.FullOrderInfoList)
+		if err := col.handOver(col.add(d.FullOrderInfoList)); err != nil {
+			return err
+		}
 	}
 	again, err := page(1)
 	if err != nil {
@@ -195,9 +211,24 @@ type collector struct {
 	bad             map[string]*OrderError
 	foreign         int // orders of other outlets
 	calls           int
+	page            func([]order.Order) error // nil: nothing is handed over before the end
 }
 
-func (col *collector) add(entries []TradeEntry) {
+// handOver gives the orders of a page to col.page, when there is one.
+func (col *collector) handOver(orders []order.Order) error {
+	if col.page == nil || len(orders) == 0 {
+		return nil
+	}
+	if err := col.page(orders); err != nil {
+		return fmt.Errorf("hand over a page of orders: %w", err)
+	}
+	return nil
+}
+
+// add merges the orders of a page into col and returns the ones of col's
+// store it could read, in the page's order.
+func (col *collector) add(entries []TradeEntry) []order.Order {
+	var read []order.Order
 	for _, e := range entries {
 		fo := e.FullOrderInfo
 		if col.node != "" && (fo.OrderInfo.NodeKdtID == "" || fo.OrderInfo.NodeKdtID == "0") {
@@ -230,5 +261,9 @@ func (col *collector) add(entries []TradeEntry) {
 		if prev, ok := col.orders[o.ID]; !ok || !o.Updated.Before(prev.Updated) {
 			col.orders[o.ID] = o
 		}
+		if col.page != nil {
+			read = append(read, o)
+		}
 	}
+	return read
 }
