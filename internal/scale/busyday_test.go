@@ -56,8 +56,10 @@ func busyHourPlan(hour time.Duration, orders, burst, bursts int, rng *rand.Rand)
 // first byte of every ticket. Measured from the moment the simulator began
 // writing the answer that first carried an order:
 //
-//   - per poll answer (p50-ms ... max-ms): to the first byte of the first
-//     ticket of any order the answer carried;
+//   - per poll (p50-ms ... max-ms): from the first answer of the poll that
+//     carried a new order to the first byte of the first ticket of any new
+//     order the poll carried (a window of more than 100 orders takes
+//     several calls, one per page, read as one poll);
 //   - per order (order-p50-ms ...): to the first byte of that order's first
 //     ticket, which for the 50th order of a burst waits behind the tickets
 //     of the 49 before it on the same printers.
@@ -153,10 +155,14 @@ func busyDay(b *testing.B, bin string, hour, poll, overlap time.Duration, total 
 			firstOf[tk.Order] = tk.First
 		}
 	}
+	// A poll may read its window in several calls (pages): the poll is
+	// answered when the first of them carrying a new order was written,
+	// and its first ticket is the first of any order its pages carried.
 	var perOrder []float64
-	answerFirst := map[int64]time.Time{}
-	answerServed := map[int64]time.Time{}
-	answerOrders := map[int64]int{}
+	pollFirst := map[string]time.Time{}
+	pollServed := map[string]time.Time{}
+	pollOrders := map[string]int{}
+	pollOf := map[string]string{}
 	for _, tr := range trades {
 		f, ok := firstOf[tr.TID]
 		if !ok || tr.Served.IsZero() {
@@ -164,34 +170,34 @@ func busyDay(b *testing.B, bin string, hour, poll, overlap time.Duration, total 
 			continue
 		}
 		perOrder = append(perOrder, Millis(f.Sub(tr.Served)))
-		if af, ok := answerFirst[tr.Answer]; !ok || f.Before(af) {
-			answerFirst[tr.Answer] = f
+		n := tr.Window
+		pollOf[tr.TID] = n
+		if pf, ok := pollFirst[n]; !ok || f.Before(pf) {
+			pollFirst[n] = f
 		}
-		answerServed[tr.Answer] = tr.Served
-		answerOrders[tr.Answer]++
+		if ps, ok := pollServed[n]; !ok || tr.Served.Before(ps) {
+			pollServed[n] = tr.Served
+		}
+		pollOrders[n]++
 	}
-	// An answer finds its printers idle when every ticket of the answers
-	// before it had arrived by the time it was written; otherwise its first
+	// A poll finds its printers idle when every ticket of the polls before
+	// it had arrived by the time it was answered; otherwise its first
 	// ticket waits behind theirs in the printers' lanes.
-	answerOf := map[string]int64{}
-	for _, tr := range trades {
-		answerOf[tr.TID] = tr.Answer
-	}
-	lastOf := map[int64]time.Time{}
+	lastOf := map[string]time.Time{}
 	for _, tk := range tickets {
-		n := answerOf[tk.Order]
+		n := pollOf[tk.Order]
 		if tk.First.After(lastOf[n]) {
 			lastOf[n] = tk.First
 		}
 	}
-	answers := slices.Sorted(maps.Keys(answerFirst))
+	polls := slices.SortedFunc(maps.Keys(pollFirst), func(a, b string) int { return pollServed[a].Compare(pollServed[b]) })
 	var perAnswer, idle, sizes []float64
 	var busyUntil time.Time
-	for _, n := range answers {
-		lat := Millis(answerFirst[n].Sub(answerServed[n]))
+	for _, n := range polls {
+		lat := Millis(pollFirst[n].Sub(pollServed[n]))
 		perAnswer = append(perAnswer, lat)
-		sizes = append(sizes, float64(answerOrders[n]))
-		if !busyUntil.After(answerServed[n]) {
+		sizes = append(sizes, float64(pollOrders[n]))
+		if !busyUntil.After(pollServed[n]) {
 			idle = append(idle, lat)
 		}
 		if lastOf[n].After(busyUntil) {
@@ -204,9 +210,9 @@ func busyDay(b *testing.B, bin string, hour, poll, overlap time.Duration, total 
 	pa, pi, po := Distribution(perAnswer), Distribution(idle), Distribution(perOrder)
 	report(b, "busy day: %d orders (%d bursts of %d, the rest one by one) in an hour compressed %.0fx into %v, poll %v, overlap %v, 2 shared cores, noisy",
 		len(trades), min(*busyBursts, total/max(*busyBurst, 1)), *busyBurst, compress, hour, poll, overlap)
-	report(b, "  orders per answer: %s", Distribution(sizes).Format("%.0f", ""))
+	report(b, "  new orders per poll: %s", Distribution(sizes).Format("%.0f", ""))
 	report(b, "  poll answer -> first byte of its first ticket: %s", pa.Format("%.1f", "ms"))
-	report(b, "    of answers finding the printers idle: %s", pi.Format("%.1f", "ms"))
+	report(b, "    of polls finding the printers idle: %s", pi.Format("%.1f", "ms"))
 	report(b, "  poll answer -> first byte of each order's first ticket: %s", po.Format("%.1f", "ms"))
 	b.ReportMetric(pa.P50, "p50-ms")
 	b.ReportMetric(pa.P90, "p90-ms")
@@ -219,7 +225,7 @@ func busyDay(b *testing.B, bin string, hour, poll, overlap time.Duration, total 
 	b.ReportMetric(po.P99, "order-p99-ms")
 	b.ReportMetric(po.Max, "order-max-ms")
 	b.ReportMetric(float64(len(trades)), "orders")
-	b.ReportMetric(float64(len(perAnswer)), "answers")
+	b.ReportMetric(float64(len(perAnswer)), "polls")
 	b.ReportMetric(compress, "compression")
 	b.StartTimer()
 }

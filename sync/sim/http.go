@@ -550,7 +550,7 @@ func (s *Sim) tradesSoldGet(w http.ResponseWriter, grant string, p params) {
 		buf.Write(b)
 		buf.WriteByte('}')
 	}
-	fresh := s.claim(page)
+	fresh := s.claim(page, fmt.Sprintf("youzan %s/%s updated %v..%v created %v..%v", grant, q.offline, q.startU, q.endU, q.startC, q.endC))
 	s.mu.Unlock()
 	buf.WriteString("]}}")
 	s.write(w, buf.Bytes(), fresh)

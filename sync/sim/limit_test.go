@@ -188,8 +188,20 @@ func TestServedStamp(t *testing.T) {
 	if c := f.wdtCall(t, "43435546"); c != 0 {
 		t.Fatalf("wangdiantong: code %d", c)
 	}
-	if tr := stamped(t, f.sim, b.TID); !tr.Served.Equal(t0.Add(2*time.Second)) || tr.Answer != 2 {
-		t.Errorf("wangdiantong answer: served %v answer %d", tr.Served, tr.Answer)
+	tb := stamped(t, f.sim, b.TID)
+	if !tb.Served.Equal(t0.Add(2*time.Second)) || tb.Answer != 2 {
+		t.Errorf("wangdiantong answer: served %v answer %d", tb.Served, tb.Answer)
+	}
+	// Answers to the same window (the pages of one poll) share it; others
+	// do not.
+	c, _ := f.sim.AddOrder("43435545")
+	f.list(t, tok, window)
+	tc := stamped(t, f.sim, c.TID)
+	if tc.Answer != 3 || tc.Window != first.Window || !strings.Contains(first.Window, "43435545") {
+		t.Errorf("same window again: answer %d window %q, first %q", tc.Answer, tc.Window, first.Window)
+	}
+	if tb.Window == first.Window || !strings.Contains(tb.Window, "43435546") {
+		t.Errorf("wangdiantong window %q, youzan %q", tb.Window, first.Window)
 	}
 }
 

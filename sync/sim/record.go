@@ -52,8 +52,8 @@ func (s *Sim) RecordCalls(on bool) {
 }
 
 // claim gives the trades of an answer that no answer has carried before to
-// a new answer (numbering it) and returns them. s.mu is held.
-func (s *Sim) claim(ts []*Trade) []*Trade {
+// a new answer (numbering it) of window and returns them. s.mu is held.
+func (s *Sim) claim(ts []*Trade, window string) []*Trade {
 	var fresh []*Trade
 	for _, t := range ts {
 		if t.Answer == 0 {
@@ -65,7 +65,7 @@ func (s *Sim) claim(ts []*Trade) []*Trade {
 	}
 	s.answers++
 	for _, t := range fresh {
-		t.Answer = s.answers
+		t.Answer, t.Window = s.answers, window
 	}
 	return fresh
 }

@@ -87,8 +87,11 @@ type Trade struct {
 	// answer that carried the order (youzan.trades.sold.get or
 	// trade_query.php) to its connection, by its clock; zero until then.
 	// Answer numbers that answer: orders with the same Answer came in one.
+	// Window is the window that answer was asked for (its store and times,
+	// as sent): the pages of one window, read in one poll, share it.
 	Served time.Time
 	Answer int64
+	Window string
 
 	wire []byte // Info as JSON, made when first asked for after a change
 }

@@ -249,7 +249,7 @@ func (s *Sim) wdtTradeQuery(w http.ResponseWriter, p map[string]string) {
 	for _, t := range shown {
 		ans.Trades = append(ans.Trades, s.wdtTrade(t))
 	}
-	fresh := s.claim(shown)
+	fresh := s.claim(shown, fmt.Sprintf("wdt %s %v..%v", p["shop_no"], from, to))
 	s.mu.Unlock()
 	b, err := json.Marshal(ans)
 	if err != nil {
