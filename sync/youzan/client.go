@@ -84,6 +84,8 @@ type Client struct {
 
 	skew       atomic.Int64 // the platform's clock minus the PC's, from the last Date header, in ns
 	skewWarned atomic.Bool
+
+	elements elementCache // what the orders of each store's last window came to
 }
 
 // Skew is how far the platform's clock is ahead of the PC's (negative:
@@ -302,9 +304,10 @@ func call[T any](ctx context.Context, c *Client, grant, api, full, version strin
 	}
 }
 
-// tradesSoldGet calls youzan.trades.sold.get once with the token of grant.
-func (c *Client) tradesSoldGet(ctx context.Context, grant string, p TradesSoldGetParams) (*TradesSoldGetData, error) {
-	return call(ctx, c, grant, apiTradesSoldGet, fullTradesSoldGet, c.cfg.Version, p, decodeTrades)
+// tradesSoldGet calls youzan.trades.sold.get once with the token of grant;
+// the orders of the answer are left as JSON, one element each.
+func (c *Client) tradesSoldGet(ctx context.Context, grant string, p TradesSoldGetParams) (*rawTrades, error) {
+	return call(ctx, c, grant, apiTradesSoldGet, fullTradesSoldGet, c.cfg.Version, p, decodeRawTrades)
 }
 
 // post sends one JSON request and reads the whole answer. Transport errors
@@ -324,7 +327,7 @@ func (c *Client) post(ctx context.Context, api, u string, body []byte) (int, []b
 	}
 	defer resp.Body.Close()
 	c.noteDate(resp.Header.Get("Date"), sent, c.now())
-	answer, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer+1))
+	answer, err := readAnswer(resp)
 	if err != nil {
 		return 0, nil, &APIError{API: api, Err: fmt.Errorf("read answer: %w", scrub(err))}
 	}
@@ -333,6 +336,19 @@ func (c *Client) post(ctx context.Context, api, u string, body []byte) (int, []b
 	}
 	c.log.Debug("youzan call", "api", api, "status", resp.StatusCode, "bytes", len(answer), "took", time.Since(start))
 	return resp.StatusCode, answer, nil
+}
+
+// readAnswer reads an answer's body, up to one byte more than maxAnswer,
+// into a buffer sized by its Content-Length: a busy page is 200 KB, and
+// growing a buffer to that size allocates twice as much again.
+func readAnswer(resp *http.Response) ([]byte, error) {
+	n := 16 << 10
+	if cl := resp.ContentLength; cl >= 0 && cl <= maxAnswer {
+		n = int(cl) + bytes.MinRead // room to see the end without growing
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, n))
+	_, err := buf.ReadFrom(io.LimitReader(resp.Body, maxAnswer+1))
+	return buf.Bytes(), err
 }
 
 // scrub removes the query string, where the token travels, from the URL in

@@ -54,7 +54,7 @@ type env struct {
 	c   *youzan.Client
 }
 
-func newEnv(t *testing.T, wrap func(http.Handler) http.Handler, edit func(*youzan.Config)) *env {
+func newEnv(t testing.TB, wrap func(http.Handler) http.Handler, edit func(*youzan.Config)) *env {
 	t.Helper()
 	e := &env{clk: newClock()}
 	e.sim = sim.New(sim.Options{Seed: 7, Now: e.clk.Now})
@@ -78,7 +78,7 @@ func newEnv(t *testing.T, wrap func(http.Handler) http.Handler, edit func(*youza
 }
 
 // add creates n orders of store, one second apart, and returns their tids.
-func (e *env) add(t *testing.T, store string, n int) []string {
+func (e *env) add(t testing.TB, store string, n int) []string {
 	t.Helper()
 	tids := make([]string, n)
 	for i := range n {
@@ -646,5 +646,40 @@ func TestOrdersByPage(t *testing.T) {
 				t.Errorf("%d distinct orders handed over, want all %d", len(seen), len(tids))
 			}
 		})
+	}
+}
+
+// Reading a window again returns each order as it is now: one cancelled in
+// between comes back cancelled, the others as they were.
+func TestOrdersAgainAfterAChange(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	start := e.clk.Now()
+	tids := e.add(t, storeA, 5)
+	ctx := context.Background()
+	before, err := e.c.Orders(ctx, storeA, start, e.clk.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.clk.Add(time.Second)
+	if err := e.sim.SetStatus(tids[2], "TRADE_CLOSED"); err != nil {
+		t.Fatal(err)
+	}
+	after, err := e.c.Orders(ctx, storeA, start, e.clk.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkOrders(t, after, storeA, tids)
+	status := map[string]order.Status{}
+	for _, o := range before {
+		status[o.ID] = o.Status
+	}
+	for _, o := range after {
+		want := status[o.ID]
+		if o.ID == tids[2] {
+			want = order.StatusCancelled
+		}
+		if o.Status != want {
+			t.Errorf("order %s: %s, want %s", o.ID, o.Status, want)
+		}
 	}
 }

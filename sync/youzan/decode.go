@@ -16,6 +16,18 @@ func DecodeTrades(body []byte) (*TradesSoldGetData, error) {
 	return decodeTrades(http.StatusOK, body)
 }
 
+// decodeRawTrades is decodeTrades with the orders left as JSON elements.
+func decodeRawTrades(status int, body []byte) (*rawTrades, error) {
+	d, err := decodeAnswer[rawTrades](apiTradesSoldGet, status, body)
+	if err != nil {
+		return nil, err
+	}
+	if d.TotalResults < 0 {
+		return nil, &APIError{API: apiTradesSoldGet, Err: fmt.Errorf("data.total_results is negative (%d)", d.TotalResults)}
+	}
+	return d, nil
+}
+
 func decodeTrades(status int, body []byte) (*TradesSoldGetData, error) {
 	d, err := decodeAnswer[TradesSoldGetData](apiTradesSoldGet, status, body)
 	if err != nil {

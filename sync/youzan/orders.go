@@ -84,7 +84,8 @@ func (c *Client) OrdersByPage(ctx context.Context, storeID string, from, to time
 		to = from.Add(time.Second) // the platform wants the end after the start
 	}
 	col := &collector{platform: c.cfg.Name, store: storeID, chain: c.cfg.Mode == ModeChain, orders: map[string]order.Order{}, bad: map[string]*OrderError{},
-		page: page}
+		page: page, cache: c.elements.begin(storeID)}
+	defer c.elements.end(storeID, col.cache)
 	if q.grant == storeID && col.chain {
 		col.node = storeID // a branch's own token reads only its own orders
 	}
@@ -140,7 +141,7 @@ func (c *Client) query(store string) storeQuery {
 func (c *Client) window(ctx context.Context, col *collector, q storeQuery, from, to time.Time) error {
 	p := TradesSoldGetParams{StartUpdate: order.FormatCST(from), EndUpdate: order.FormatCST(to),
 		OfflineID: Long(q.offlineID), PageNo: 1, PageSize: PageSize}
-	page := func(n int64) (*TradesSoldGetData, error) {
+	page := func(n int64) (*rawTrades, error) {
 		p.PageNo = n
 		col.calls++
 		d, err := c.tradesSoldGet(ctx, q.grant, p)
@@ -148,6 +149,18 @@ func (c *Client) window(ctx context.Context, col *collector, q storeQuery, from,
 			return nil, fmt.Errorf("page %d: %w", n, err)
 		}
 		return d, nil
+	}
+	// add reads the orders of page n; more says whether calls follow, so
+	// that what it read is handed over at once.
+	add := func(n int64, d *rawTrades, more bool) error {
+		read, err := col.add(d.List)
+		if err != nil {
+			return fmt.Errorf("page %d: %w", n, err)
+		}
+		if more {
+			return col.handOver(read)
+		}
+		return nil
 	}
 	first, err := page(1)
 	if err != nil {
@@ -157,11 +170,7 @@ func (c *Client) window(ctx context.Context, col *collector, q storeQuery, from,
 		return c.split(ctx, col, q, from, to, first.TotalResults)
 	}
 	pages := (first.TotalResults + PageSize - 1) / PageSize
-	if pages <= 1 {
-		col.add(first.FullOrderInfoList)
-		return nil
-	}
-	if err := col.handOver(col.add(first.FullOrderInfoList)); err != nil {
+	if err := add(1, first, pages > 1); err != nil || pages <= 1 {
 		return err
 	}
 	for n := pages; n >= 2; n-- {
@@ -169,11 +178,11 @@ func (c *Client) window(ctx context.Context, col *collector, q storeQuery, from,
 		if err != nil {
 			return err
 		}
-		if d.TotalResults >= MaxPages*PageSize || (n == MaxPages && len(d.FullOrderInfoList) >= PageSize) {
+		if d.TotalResults >= MaxPages*PageSize || (n == MaxPages && len(d.List) >= PageSize) {
 			// The window filled up while it was being read.
 			return c.split(ctx, col, q, from, to, d.TotalResults)
 		}
-		if err := col.handOver(col.add(d.FullOrderInfoList)); err != nil {
+		if err := add(n, d, true); err != nil {
 			return err
 		}
 	}
@@ -181,8 +190,7 @@ func (c *Client) window(ctx context.Context, col *collector, q storeQuery, from,
 	if err != nil {
 		return err
 	}
-	col.add(again.FullOrderInfoList)
-	return nil
+	return add(1, again, false)
 }
 
 // split reads [from, mid] and [mid, to]. The halves share the second mid, so
@@ -212,6 +220,7 @@ type collector struct {
 	foreign         int // orders of other outlets
 	calls           int
 	page            func([]order.Order) error // nil: nothing is handed over before the end
+	cache           *storeElements            // what the elements of the store's last window came to
 }
 
 // handOver gives the orders of a page to col.page, when there is one.
@@ -226,24 +235,29 @@ func (col *collector) handOver(orders []order.Order) error {
 }
 
 // add merges the orders of a page into col and returns the ones of col's
-// store it could read, in the page's order.
-func (col *collector) add(entries []TradeEntry) []order.Order {
+// store it could read, in the page's order. An element read unchanged in
+// the store's last window is not decoded again. An element that is not an
+// order at all (a field of the wrong JSON type) fails the page, as a
+// garbled answer does.
+func (col *collector) add(elements [][]byte) ([]order.Order, error) {
 	var read []order.Order
-	for _, e := range entries {
-		fo := e.FullOrderInfo
-		if col.node != "" && (fo.OrderInfo.NodeKdtID == "" || fo.OrderInfo.NodeKdtID == "0") {
-			fo.OrderInfo.NodeKdtID = Long(col.node)
-		}
-		normalize := Normalize
-		if col.chain {
-			normalize = NormalizeChain
-		}
-		o, err := normalize(col.platform, fo)
-		if err != nil {
-			var oe *OrderError
-			if !errors.As(err, &oe) {
-				oe = &OrderError{TID: e.FullOrderInfo.OrderInfo.TID, Field: "order", Err: err}
+	for i, raw := range elements {
+		h := col.cache.hash(raw)
+		res, ok := col.cache.lookup(h, raw)
+		if !ok {
+			e, err := decodeEntry(i, raw)
+			if err != nil {
+				return nil, &APIError{API: apiTradesSoldGet, Err: err}
 			}
+			res = col.result(e)
+			col.cache.keep(h, cachedElement{raw: raw, res: res})
+		}
+		switch {
+		case res.foreign:
+			col.foreign++
+			continue
+		case res.bad != nil:
+			oe := res.bad
 			if _, ok := col.orders[oe.TID]; !ok {
 				key := oe.TID
 				if key == "" {
@@ -253,10 +267,7 @@ func (col *collector) add(entries []TradeEntry) []order.Order {
 			}
 			continue
 		}
-		if o.StoreID != col.store {
-			col.foreign++
-			continue
-		}
+		o := res.order
 		delete(col.bad, o.ID)
 		if prev, ok := col.orders[o.ID]; !ok || !o.Updated.Before(prev.Updated) {
 			col.orders[o.ID] = o
@@ -265,5 +276,29 @@ func (col *collector) add(entries []TradeEntry) []order.Order {
 			read = append(read, o)
 		}
 	}
-	return read
+	return read, nil
+}
+
+// result is what one order of the list comes to for col's store.
+func (col *collector) result(e TradeEntry) entryResult {
+	fo := e.FullOrderInfo
+	if col.node != "" && (fo.OrderInfo.NodeKdtID == "" || fo.OrderInfo.NodeKdtID == "0") {
+		fo.OrderInfo.NodeKdtID = Long(col.node)
+	}
+	normalize := Normalize
+	if col.chain {
+		normalize = NormalizeChain
+	}
+	o, err := normalize(col.platform, fo)
+	if err != nil {
+		var oe *OrderError
+		if !errors.As(err, &oe) {
+			oe = &OrderError{TID: e.FullOrderInfo.OrderInfo.TID, Field: "order", Err: err}
+		}
+		return entryResult{bad: oe}
+	}
+	if o.StoreID != col.store {
+		return entryResult{foreign: true}
+	}
+	return entryResult{order: o}
 }
