@@ -51,7 +51,9 @@ var Rows = []Row{
 }
 
 // Latency is the benchmark of orders on a busy day: each of its "-ms"
-// metrics becomes a row; its p99 figures have the target below.
+// metrics becomes a row; its p99 figures per poll have the target below
+// (per order, the last order of a burst waits behind the others by
+// design: each printer prints its tickets in order).
 var Latency = struct {
 	Pkg, Bench string
 	P99        Target
@@ -121,7 +123,7 @@ func Build(rep *Report) (lines []Line, missing []string) {
 		used[r] = true
 		for _, l := range latencies(r) {
 			var t *Target
-			if l.stat == "p99" {
+			if l.stat == "p99" && l.group != "per order" {
 				t = &Latency.P99
 			}
 			add("Busy day: poll answer to first byte, "+l.group+", "+l.stat, l.value, "ms", t)
@@ -178,14 +180,14 @@ func isFixed(pkg, name string) bool {
 }
 
 // latency is one "-ms" figure of the busy-day benchmark: "p99-ms" is the
-// p99 per poll answer, "order-p99-ms" the p99 per order.
+// p99 per poll, "order-p99-ms" the p99 per order.
 type latency struct {
-	group, stat string // "per answer" or the figure's prefix; "p50", "max"...
+	group, stat string // "per poll" or the figure's prefix; "p50", "max"...
 	value       float64
 }
 
 // latencies returns the "-ms" figures of r, each group together (per
-// answer first) and in the order p50, p90, p99, max, then the others.
+// poll first) and in the order p50, p90, p99, max, then the others.
 func latencies(r *Result) []latency {
 	var out []latency
 	for _, m := range r.Metrics {
@@ -193,7 +195,7 @@ func latencies(r *Result) []latency {
 		if !ok || name == "" {
 			continue
 		}
-		l := latency{group: "per answer", stat: name, value: m.Value}
+		l := latency{group: "per poll", stat: name, value: m.Value}
 		if i := strings.LastIndexByte(name, '-'); i > 0 && i < len(name)-1 {
 			l.group, l.stat = name[:i], name[i+1:]
 			if l.group == "order" {
@@ -209,7 +211,7 @@ func latencies(r *Result) []latency {
 		return 4
 	}
 	first := func(group string) int {
-		if group == "per answer" {
+		if group == "per poll" {
 			return 0
 		}
 		return 1
