@@ -21,9 +21,9 @@ func (q *Queue) EnqueueWithCursor(name, value string, jobs ...Job) (added []bool
 	if err := checkJobs(jobs); err != nil {
 		return nil, err
 	}
-	var handed []Job
+	h := &handoff{}
 	err = q.write(func(s *store) error {
-		if added, handed, err = s.enqueueTx(jobs, q.awaited()); err != nil {
+		if added, err = s.enqueueTx(q, jobs, h); err != nil {
 			return err
 		}
 		b := s.tx.Bucket(bCursors)
@@ -32,10 +32,10 @@ func (q *Queue) EnqueueWithCursor(name, value string, jobs ...Job) (added []bool
 		}
 		return b.Put([]byte(name), []byte(value))
 	})
+	q.settle(h, err == nil)
 	if err != nil {
 		return nil, fmt.Errorf("enqueue with cursor %q: %w", name, err)
 	}
-	q.deliver(handed)
 	if slices.Contains(added, true) {
 		q.notify()
 	}

@@ -1,7 +1,6 @@
 package queue
 
 import (
-	"errors"
 	"fmt"
 	"time"
 )
@@ -14,7 +13,9 @@ import (
 // A waiter is used once: Await, wait on Ready (with whatever else the
 // worker waits on), then Stop. Stop says whether a job was handed over; if
 // it was, the caller holds its lease exactly as if Lease had returned it,
-// and must print it or give it back with Return.
+// and must print it or give it back with Return. A Stop that comes while
+// an enqueue is leasing a job to the waiter waits for that commit to end,
+// so a job is never leased to a worker that has gone.
 type Waiter struct {
 	q       *Queue
 	printer string
@@ -25,11 +26,26 @@ type Waiter struct {
 	job     Job
 	handed  bool
 	stopped bool
+	claim   *handoff      // the enqueue leasing a job to it, until its commit ends
+	settled chan struct{} // closed when that enqueue's commit has ended
+}
+
+// handoff is what one enqueue hands over: the waiters it claimed and, of
+// the run of its transaction that committed, the job leased to each.
+type handoff struct {
+	claimed []*Waiter
+	handed  []handedJob
+}
+
+type handedJob struct {
+	w   *Waiter
+	job Job
 }
 
 // Await registers a waiter for the next job of printer's lane, leased for
-// d when it is handed over. An earlier waiter of the same lane that has not
-// been handed a job stops waiting (it gets nothing more).
+// d when it is handed over. An earlier waiter of the same lane that no
+// enqueue is handing a job to stops waiting (it gets nothing more); a
+// worker stops its waiter before it waits again.
 func (q *Queue) Await(printer string, d time.Duration) *Waiter {
 	w := &Waiter{q: q, printer: printer, lease: d, ready: make(chan struct{})}
 	if checkPrinter(printer) != nil || d <= 0 {
@@ -38,7 +54,7 @@ func (q *Queue) Await(printer string, d time.Duration) *Waiter {
 	}
 	q.hmu.Lock()
 	defer q.hmu.Unlock()
-	if old := q.waiters[printer]; old != nil {
+	if old := q.waiters[printer]; old != nil && old.claim == nil {
 		old.stopped = true
 	}
 	if q.waiters == nil {
@@ -54,50 +70,69 @@ func (w *Waiter) Ready() <-chan struct{} { return w.ready }
 // Stop ends the wait. It returns the job handed over, if one was: it is
 // Inflight, leased to the caller.
 func (w *Waiter) Stop() (Job, bool) {
-	w.q.hmu.Lock()
-	defer w.q.hmu.Unlock()
-	if !w.stopped {
-		w.stopped = true
-		if w.q.waiters[w.printer] == w {
-			delete(w.q.waiters, w.printer)
+	q := w.q
+	for {
+		q.hmu.Lock()
+		if w.claim != nil {
+			settled := w.settled
+			q.hmu.Unlock()
+			<-settled
+			continue
 		}
+		if !w.stopped {
+			w.stopped = true
+			if q.waiters[w.printer] == w {
+				delete(q.waiters, w.printer)
+			}
+		}
+		job, ok := w.job, w.handed
+		q.hmu.Unlock()
+		return job, ok
 	}
-	return w.job, w.handed
 }
 
-// awaited returns the lease of every lane a worker is waiting on, or nil.
-func (q *Queue) awaited() map[string]time.Duration {
+// claim returns the waiter of printer's lane for h, claiming it, or nil
+// when no worker waits there (or another enqueue is handing it a job).
+func (q *Queue) claim(printer string, h *handoff) (*Waiter, time.Duration) {
 	q.hmu.Lock()
 	defer q.hmu.Unlock()
-	if len(q.waiters) == 0 {
-		return nil
+	w := q.waiters[printer]
+	switch {
+	case w == nil || w.stopped:
+		return nil, 0
+	case w.claim == h:
+	case w.claim != nil:
+		return nil, 0
+	default:
+		w.claim, w.settled = h, make(chan struct{})
+		h.claimed = append(h.claimed, w)
 	}
-	m := make(map[string]time.Duration, len(q.waiters))
-	for p, w := range q.waiters {
-		m[p] = w.lease
-	}
-	return m
+	return w, w.lease
 }
 
 // handOff leases, inside the enqueue's transaction, the first job added to
 // each lane a worker waits on, when it is the head of its lane and due.
-// It returns the jobs leased; they go to their waiters once the commit is
-// on disk (deliver).
-func (s *store) handOff(jobs []Job, added []bool, leases map[string]time.Duration) ([]Job, error) {
-	if len(leases) == 0 {
-		return nil, nil
-	}
-	var handed []Job
-	tried := map[string]bool{}
+// The waiters stay claimed until settle gives them the jobs (or nothing,
+// if the commit failed). The transaction may run more than once; each run
+// starts h.handed afresh.
+func (s *store) handOff(q *Queue, jobs []Job, added []bool, h *handoff) error {
+	h.handed = h.handed[:0]
+	var tried map[string]bool
 	for i, in := range jobs {
-		d, ok := leases[in.Printer]
-		if !added[i] || !ok || tried[in.Printer] {
+		if !added[i] || tried[in.Printer] {
 			continue
 		}
+		if tried == nil {
+			tried = map[string]bool{}
+		}
 		tried[in.Printer] = true
+		w, d := q.claim(in.Printer, h)
+		if w == nil {
+			continue
+		}
 		head, found, err := s.head(in.Printer)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if !found || head.ID != in.ID || head.State != Pending || head.NextTry.After(s.now) {
 			continue // older jobs wait in the lane, or this one is not due: the worker leases as usual
@@ -108,53 +143,51 @@ func (s *store) handOff(jobs []Job, added []bool, leases map[string]time.Duratio
 		nu.NextTry = s.now.Add(d)
 		nu.Updated = s.now
 		if err := s.replace(head, nu); err != nil {
-			return nil, err
+			return err
 		}
-		handed = append(handed, nu)
+		h.handed = append(h.handed, handedJob{w: w, job: nu})
 	}
-	return handed, nil
+	return nil
 }
 
 // enqueueTx enqueues jobs inside a write transaction and hands the heads of
-// awaited lanes over. leases is q.awaited(), read inside the transaction
-// so that a worker that went idle while the commit waited its turn counts.
-func (s *store) enqueueTx(jobs []Job, leases map[string]time.Duration) (added []bool, handed []Job, err error) {
+// awaited lanes over (see handOff).
+func (s *store) enqueueTx(q *Queue, jobs []Job, h *handoff) (added []bool, err error) {
 	added, err = s.enqueue(jobs)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	handed, err = s.handOff(jobs, added, leases)
-	if err != nil {
-		return nil, nil, err
+	if err := s.handOff(q, jobs, added, h); err != nil {
+		return nil, err
 	}
-	return added, handed, nil
+	return added, nil
 }
 
-// deliver gives the jobs leased by a committed enqueue to their waiters. A
-// job whose waiter stopped in the meantime goes back to its lane, unleased.
-func (q *Queue) deliver(handed []Job) {
-	if len(handed) == 0 {
+// settle ends an enqueue's claims once its commit has ended: committed,
+// each claimed waiter gets the job leased to it, if any; failed, they get
+// nothing and wait on. It runs before the queue's change is announced, so
+// a worker woken by that announcement finds its job. A claimed waiter
+// cannot have stopped (Stop waits for the claim to end), so every job
+// leased reaches its worker.
+func (q *Queue) settle(h *handoff, committed bool) {
+	if len(h.claimed) == 0 {
 		return
 	}
-	var back []Job
 	q.hmu.Lock()
-	for _, j := range handed {
-		w := q.waiters[j.Printer]
-		if w == nil || w.stopped {
-			back = append(back, j)
-			continue
+	defer q.hmu.Unlock()
+	if committed {
+		for _, hd := range h.handed {
+			w := hd.w
+			w.job, w.handed, w.stopped = hd.job, true, true
+			if q.waiters[w.printer] == w {
+				delete(q.waiters, w.printer)
+			}
+			close(w.ready)
 		}
-		w.job, w.handed, w.stopped = j, true, true
-		delete(q.waiters, j.Printer)
-		close(w.ready)
 	}
-	q.hmu.Unlock()
-	for _, j := range back {
-		if err := q.Return(j); err != nil && !errors.Is(err, ErrState) && !errors.Is(err, ErrNotFound) {
-			// It stays leased: when the lease runs out it prints, marked
-			// as a possible reprint. Nothing is lost.
-			q.log.Error("give a job nobody took back to its lane", "job", j.ID, "err", err)
-		}
+	for _, w := range h.claimed {
+		w.claim = nil
+		close(w.settled)
 	}
 }
 

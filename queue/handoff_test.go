@@ -150,21 +150,41 @@ func TestReturn(t *testing.T) {
 	h.check()
 }
 
-// A job leased for a waiter that stopped before it could be given goes
-// back to its lane.
-func TestHandOffToStoppedWaiter(t *testing.T) {
-	h := newHarness(t)
-	h.enqueue(Job{ID: "a", Printer: "p"})
-	j := h.lease("p", time.Minute, "a") // as the enqueue's commit leaves it
-	w := h.q.Await("p", time.Minute)
-	w.Stop()
-	h.q.deliver([]Job{j})
-	if _, ok := w.Stop(); ok {
-		t.Fatal("a stopped waiter was handed a job")
+// A Stop that comes while an enqueue is leasing a job to the waiter waits
+// for its commit: committed, the waiter gets the job; failed, nothing.
+func TestStopWaitsForTheCommit(t *testing.T) {
+	for _, committed := range []bool{true, false} {
+		t.Run(fmt.Sprint("committed ", committed), func(t *testing.T) {
+			h := newHarness(t)
+			w := h.q.Await("p", time.Minute)
+			hd := &handoff{}
+			if got, _ := h.q.claim("p", hd); got != w {
+				t.Fatal("waiter not claimed")
+			}
+			h.enqueue(Job{ID: "a", Printer: "p"}) // another enqueue cannot claim it
+			j := h.lease("p", time.Minute, "a")   // as the claiming commit leases it
+			hd.handed = append(hd.handed, handedJob{w: w, job: j})
+			type result struct {
+				j  Job
+				ok bool
+			}
+			got := make(chan result, 1)
+			go func() {
+				j, ok := w.Stop()
+				got <- result{j, ok}
+			}()
+			select {
+			case r := <-got:
+				t.Fatalf("Stop returned %+v before the commit ended", r)
+			case <-time.After(50 * time.Millisecond):
+			}
+			h.q.settle(hd, committed)
+			r := <-got
+			if r.ok != committed || (committed && r.j.ID != "a") {
+				t.Fatalf("Stop after the commit = %q, %v; want the job: %v", r.j.ID, r.ok, committed)
+			}
+		})
 	}
-	h.wantState("a", Pending)
-	h.lease("p", time.Minute, "a")
-	h.check()
 }
 
 // A job handed over when the process dies before it prints comes back

@@ -126,18 +126,18 @@ func (q *Queue) EnqueueWithValues(space string, values map[string]string, jobs .
 	if err := checkJobs(jobs); err != nil {
 		return nil, err
 	}
-	var handed []Job
+	h := &handoff{}
 	err = q.write(func(s *store) error {
 		if err := putValues(s.tx, space, values); err != nil {
 			return err
 		}
-		added, handed, err = s.enqueueTx(jobs, q.awaited())
+		added, err = s.enqueueTx(q, jobs, h)
 		return err
 	})
+	q.settle(h, err == nil)
 	if err != nil {
 		return nil, fmt.Errorf("enqueue with values of %q: %w", space, err)
 	}
-	q.deliver(handed)
 	if slices.Contains(added, true) {
 		q.notify()
 	}

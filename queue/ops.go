@@ -88,15 +88,15 @@ func (q *Queue) Enqueue(jobs ...Job) (added []bool, err error) {
 	if err := checkJobs(jobs); err != nil {
 		return nil, err
 	}
-	var handed []Job
+	h := &handoff{}
 	err = q.write(func(s *store) error {
-		added, handed, err = s.enqueueTx(jobs, q.awaited())
+		added, err = s.enqueueTx(q, jobs, h)
 		return err
 	})
+	q.settle(h, err == nil)
 	if err != nil {
 		return nil, fmt.Errorf("enqueue: %w", err)
 	}
-	q.deliver(handed)
 	if slices.Contains(added, true) {
 		q.notify()
 	}
