@@ -465,6 +465,7 @@ func (w *window) page(list []order.Order) error {
 	}
 	if n := countTrue(added); n > 0 {
 		w.added += n
+		w.sentEarly = true // these went ahead of the rest of the window
 		w.p.changed()
 	}
 	return nil

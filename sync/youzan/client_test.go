@@ -586,35 +586,34 @@ func TestOrdersGarbageAnswer(t *testing.T) {
 	}
 }
 
-// OrdersByPage hands over each page of a window that spans several before
-// the next call, none of a window that fits one page, and stops at an error
-// of the receiver.
+// OrdersByPage hands over the first order not read before at once, then
+// each page of a window that spans several before the next call (none of a
+// window that fits one page), and stops at an error of the receiver.
 func TestOrdersByPage(t *testing.T) {
 	tests := []struct {
 		name      string
 		orders    int
 		failAt    int   // the hand-over that fails (1-based); 0: none
-		wantPages []int // orders handed over per page
+		wantPages []int // orders handed over each time
+		wantAfter []int // order list calls made by then
 		wantCalls int   // order list calls made
 	}{
-		{name: "one page", orders: 60, wantPages: nil, wantCalls: 1},
-		{name: "three pages", orders: 250, wantPages: []int{100, 50, 100}, wantCalls: 4},
-		{name: "receiver fails", orders: 250, failAt: 2, wantPages: []int{100, 50}, wantCalls: 2},
+		{name: "one page", orders: 60, wantPages: []int{1}, wantAfter: []int{1}, wantCalls: 1},
+		{name: "three pages", orders: 250, wantPages: []int{1, 100, 50, 100}, wantAfter: []int{1, 1, 2, 3}, wantCalls: 4},
+		{name: "receiver fails", orders: 250, failAt: 3, wantPages: []int{1, 100, 50}, wantAfter: []int{1, 1, 2}, wantCalls: 2},
+		{name: "fails at once", orders: 60, failAt: 1, wantPages: []int{1}, wantAfter: []int{1}, wantCalls: 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t, nil, nil)
 			start := e.clk.Now()
 			tids := e.add(t, storeA, tt.orders)
-			var pages []int
+			var pages, after []int
 			seen := map[string]bool{}
 			boom := errors.New("disk full")
 			got, err := e.c.OrdersByPage(context.Background(), storeA, start, e.clk.Now(), func(page []order.Order) error {
 				pages = append(pages, len(page))
-				// Handed over before the next call is made.
-				if calls := e.sim.Calls()[sim.APITradesSoldGet]; calls != len(pages) {
-					t.Errorf("page %d handed over after %d calls", len(pages), calls)
-				}
+				after = append(after, e.sim.Calls()[sim.APITradesSoldGet])
 				for _, o := range page {
 					if o.StoreID != storeA {
 						t.Errorf("order %s of store %s handed over", o.ID, o.StoreID)
@@ -626,8 +625,8 @@ func TestOrdersByPage(t *testing.T) {
 				}
 				return nil
 			})
-			if !slices.Equal(pages, tt.wantPages) {
-				t.Errorf("pages handed over %v, want %v", pages, tt.wantPages)
+			if !slices.Equal(pages, tt.wantPages) || !slices.Equal(after, tt.wantAfter) {
+				t.Errorf("handed over %v after %v calls, want %v after %v", pages, after, tt.wantPages, tt.wantAfter)
 			}
 			if n := e.sim.Calls()[sim.APITradesSoldGet]; n != tt.wantCalls {
 				t.Errorf("%d calls, want %d", n, tt.wantCalls)
@@ -642,8 +641,20 @@ func TestOrdersByPage(t *testing.T) {
 				t.Fatal(err)
 			}
 			checkOrders(t, got, storeA, tids)
-			if len(tt.wantPages) > 0 && len(seen) != len(tids) {
+			if len(tt.wantPages) > 1 && len(seen) != len(tids) {
 				t.Errorf("%d distinct orders handed over, want all %d", len(seen), len(tids))
+			}
+			// Read again, the window hands nothing over alone: every order
+			// was read before.
+			pages = nil
+			if _, err := e.c.OrdersByPage(context.Background(), storeA, start, e.clk.Now(), func(page []order.Order) error {
+				pages = append(pages, len(page))
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if len(pages) > 0 && pages[0] == 1 {
+				t.Errorf("read again: handed over %v, want no order alone", pages)
 			}
 		})
 	}

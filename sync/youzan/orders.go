@@ -50,9 +50,11 @@ func (c *Client) Orders(ctx context.Context, storeID string, from, to time.Time)
 // OrdersByPage is Orders that, while a window still has pages to read,
 // hands the orders of each page read to page as soon as it arrives: on a
 // busy day a window spans pages, and the new orders on the first print
-// without waiting for the calls that follow. The orders returned are the
-// whole window, as Orders returns them, so an order handed over may come
-// again, updated. An error from page stops the reading and is returned.
+// without waiting for the calls that follow. The first order that the
+// store's last window did not read is handed over alone, before the rest
+// of its page is decoded. The orders returned are the whole window, as
+// Orders returns them, so an order handed over may come again, updated.
+// An error from page stops the reading and is returned.
 func (c *Client) OrdersByPage(ctx context.Context, storeID string, from, to time.Time, page func([]order.Order) error) ([]order.Order, error) {
 	if err := c.checkStoreID(storeID); err != nil {
 		return nil, fmt.Errorf("youzan %s: %w", c.cfg.Name, err)
@@ -221,6 +223,7 @@ type collector struct {
 	calls           int
 	page            func([]order.Order) error // nil: nothing is handed over before the end
 	cache           *storeElements            // what the elements of the store's last window came to
+	sentNew         bool                      // the first order not read before was handed over ahead
 }
 
 // handOver gives the orders of a page to col.page, when there is one.
@@ -236,7 +239,8 @@ func (col *collector) handOver(orders []order.Order) error {
 
 // add merges the orders of a page into col and returns the ones of col's
 // store it could read, in the page's order. An element read unchanged in
-// the store's last window is not decoded again. An element that is not an
+// the store's last window is not decoded again; the first that was not is
+// handed over at once when orders are handed over. An element that is not an
 // order at all (a field of the wrong JSON type) fails the page, as a
 // garbled answer does.
 func (col *collector) add(elements [][]byte) ([]order.Order, error) {
@@ -274,6 +278,15 @@ func (col *collector) add(elements [][]byte) ([]order.Order, error) {
 		}
 		if col.page != nil {
 			read = append(read, o)
+			if !ok && !col.sentNew && i < len(elements)-1 {
+				// The first order not read before (new, most likely) goes
+				// ahead, before the rest of the page is decoded: on a
+				// burst that is fifty orders.
+				col.sentNew = true
+				if err := col.handOver([]order.Order{o}); err != nil {
+					return nil, err
+				}
+			}
 		}
 	}
 	return read, nil
