@@ -16,7 +16,8 @@ func DecodeTrades(body []byte) (*TradesSoldGetData, error) {
 	return decodeTrades(http.StatusOK, body)
 }
 
-// decodeRawTrades is decodeTrades with the orders left as JSON elements.
+// decodeRawTrades reads one youzan.trades.sold.get answer with its orders
+// left as JSON elements, as the client reads it (see collector.add).
 func decodeRawTrades(status int, body []byte) (*rawTrades, error) {
 	d, err := decodeAnswer[rawTrades](apiTradesSoldGet, status, body)
 	if err != nil {
@@ -28,13 +29,20 @@ func decodeRawTrades(status int, body []byte) (*rawTrades, error) {
 	return d, nil
 }
 
+// decodeTrades is decodeRawTrades with every order decoded, the way the
+// client decodes each.
 func decodeTrades(status int, body []byte) (*TradesSoldGetData, error) {
-	d, err := decodeAnswer[TradesSoldGetData](apiTradesSoldGet, status, body)
+	raw, err := decodeRawTrades(status, body)
 	if err != nil {
 		return nil, err
 	}
-	if d.TotalResults < 0 {
-		return nil, &APIError{API: apiTradesSoldGet, Err: fmt.Errorf("data.total_results is negative (%d)", d.TotalResults)}
+	d := &TradesSoldGetData{TotalResults: raw.TotalResults}
+	for i, el := range raw.List {
+		e, err := decodeEntry(i, el)
+		if err != nil {
+			return nil, &APIError{API: apiTradesSoldGet, Err: err}
+		}
+		d.FullOrderInfoList = append(d.FullOrderInfoList, e)
 	}
 	return d, nil
 }

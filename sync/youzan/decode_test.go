@@ -64,7 +64,7 @@ func TestDecodeTrades(t *testing.T) {
 		{name: "wrong type", status: 200, body: `{"success":true,"code":200,"data":{"total_results":"many"}}`,
 			temporary: true, msg: "total_results"},
 		{name: "object for a number", status: 200, body: `{"success":true,"code":200,"data":{"total_results":1,"full_order_info_list":[{"full_order_info":{"order_info":{"offline_id":{}}}}]}}`,
-			temporary: true, msg: "full_order_info_list.full_order_info.order_info.offline_id"},
+			temporary: true, msg: "data.full_order_info_list[0].full_order_info.order_info.offline_id"},
 		{name: "negative total", status: 200, body: `{"success":true,"code":200,"data":{"total_results":-1}}`,
 			temporary: true, msg: "negative"},
 		{name: "http 502", status: 502, body: "<html>bad gateway</html>", http: 502, temporary: true, msg: "HTTP 502 Bad Gateway"},
