@@ -396,6 +396,13 @@ func (p *Poller) rescanDue(store string, now time.Time) bool {
 // they arrive; the cursor still waits for the whole window.
 func (p *Poller) pollWindow(ctx context.Context, st Store, from, to time.Time) error {
 	w := &window{p: p, st: st, now: p.opt.Now()}
+	defer func() {
+		// Once per window, whatever stopped it: pages may have been
+		// queued before an error.
+		if w.added > 0 {
+			p.log.Info("new print jobs", "store", st.ID, "jobs", w.added, "window_from", order.FormatCST(from), "window_to", order.FormatCST(to))
+		}
+	}()
 	var (
 		list   []order.Order
 		srcErr error
@@ -406,9 +413,6 @@ func (p *Poller) pollWindow(ctx context.Context, st Store, from, to time.Time) e
 		list, srcErr = p.opt.Source.Orders(ctx, st.key(), from, to)
 	}
 	if srcErr != nil && len(list) == 0 {
-		if w.added > 0 {
-			p.log.Info("new print jobs", "store", st.ID, "jobs", w.added, "window_from", order.FormatCST(from), "window_to", order.FormatCST(to))
-		}
 		return srcErr
 	}
 	jobs, bad, err := w.route(list)
@@ -431,9 +435,8 @@ func (p *Poller) pollWindow(ctx context.Context, st Store, from, to time.Time) e
 	if err != nil {
 		return fmt.Errorf("enqueue %d jobs and save cursor: %w", len(jobs), err)
 	}
-	w.added += countTrue(added)
-	if w.added > 0 {
-		p.log.Info("new print jobs", "store", st.ID, "jobs", w.added, "window_from", order.FormatCST(from), "window_to", order.FormatCST(to))
+	if n := countTrue(added); n > 0 {
+		w.added += n
 		p.changed()
 	}
 	return srcErr
