@@ -92,7 +92,7 @@ func (c *Client) window(ctx context.Context, col *tradeCollector, shop string, f
 		col.add(first.Trades)
 		return nil
 	}
-	if err := col.handOver(col.add(first.Trades)); err != nil {
+	if err := order.HandOver(col.page, col.add(first.Trades)); err != nil {
 		return err
 	}
 	total, ok := first.TotalCount.Int()
@@ -108,7 +108,7 @@ func (c *Client) window(ctx context.Context, col *tradeCollector, shop string, f
 		if err != nil {
 			return err
 		}
-		if err := col.handOver(col.add(a.Trades)); err != nil {
+		if err := order.HandOver(col.page, col.add(a.Trades)); err != nil {
 			return err
 		}
 	}
@@ -126,17 +126,6 @@ type tradeCollector struct {
 	bad            map[string]*OrderError
 	foreign        int
 	page           func([]order.Order) error // nil: nothing is handed over before the end
-}
-
-// handOver gives the orders of a page to col.page, when there is one.
-func (col *tradeCollector) handOver(orders []order.Order) error {
-	if col.page == nil || len(orders) == 0 {
-		return nil
-	}
-	if err := col.page(orders); err != nil {
-		return fmt.Errorf("hand over a page of trades: %w", err)
-	}
-	return nil
 }
 
 // add merges the trades of a page into col and returns the orders of col's

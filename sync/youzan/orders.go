@@ -160,7 +160,7 @@ func (c *Client) window(ctx context.Context, col *collector, q storeQuery, from,
 			return fmt.Errorf("page %d: %w", n, err)
 		}
 		if more {
-			return col.handOver(read)
+			return order.HandOver(col.page, read)
 		}
 		return nil
 	}
@@ -226,17 +226,6 @@ type collector struct {
 	sentNew         bool                      // the first order not read before was handed over ahead
 }
 
-// handOver gives the orders of a page to col.page, when there is one.
-func (col *collector) handOver(orders []order.Order) error {
-	if col.page == nil || len(orders) == 0 {
-		return nil
-	}
-	if err := col.page(orders); err != nil {
-		return fmt.Errorf("hand over a page of orders: %w", err)
-	}
-	return nil
-}
-
 // add merges the orders of a page into col and returns the ones of col's
 // store it could read, in the page's order. An element read unchanged in
 // the store's last window is not decoded again; the first that was not is
@@ -283,7 +272,7 @@ func (col *collector) add(elements [][]byte) ([]order.Order, error) {
 				// ahead, before the rest of the page is decoded: on a
 				// burst that is fifty orders.
 				col.sentNew = true
-				if err := col.handOver([]order.Order{o}); err != nil {
+				if err := order.HandOver(col.page, []order.Order{o}); err != nil {
 					return nil, err
 				}
 			}
